@@ -1,0 +1,80 @@
+"""Shared fixtures. The book is built once per test session (strict, executed)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of an HTML page (scripts and styles dropped)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+class Site:
+    """The built HTML site: raw HTML and visible text of a page by its source path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, page: str) -> Path:
+        return self.root / f"{page}.html"
+
+    def html(self, page: str) -> str:
+        return self.path(page).read_text(encoding="utf-8")
+
+    def text(self, page: str) -> str:
+        return html_text(self.html(page))
+
+
+@pytest.fixture(scope="session")
+def site() -> Site:
+    """Build the book once (``make html``, strict) and return the built site.
+
+    Set ``MLMATH_BUILT_SITE`` to an already built ``_build/html`` folder to reuse it.
+    """
+    prebuilt = os.environ.get("MLMATH_BUILT_SITE")
+    if prebuilt:
+        return Site(Path(prebuilt))
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "html", f"PY={sys.executable}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            "strict book build failed:\n" + proc.stdout[-6000:] + proc.stderr[-6000:],
+            pytrace=False,
+        )
+    return Site(ROOT / "_build" / "html")
