@@ -1,4 +1,6 @@
-"""mlmath: the from-scratch NumPy layer of *Mathematics for Machine Learning, Executable*.
+"""mlmath: the from-scratch NumPy layer of the book.
+
+*Mathematics for Machine Learning, Executable*.
 
 One module per chapter; every public name is re-exported here, so chapters write
 ``from mlmath import pagerank``.
@@ -16,7 +18,15 @@ module                    chapter
 ========================  =====================================================
 """
 
-from . import bayesopt, calculus, linalg, montecarlo, networks, optimization, probability
+from . import (
+    bayesopt,
+    calculus,
+    linalg,
+    montecarlo,
+    networks,
+    optimization,
+    probability,
+)
 from .bayesopt import *  # noqa: F403
 from .calculus import *  # noqa: F403
 from .linalg import *  # noqa: F403

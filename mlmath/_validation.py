@@ -32,7 +32,12 @@ def _describe(value: Any) -> str:
 
 
 def as_array(
-    value: Any, name: str, *, ndim: int | None = None, allow_empty: bool = False
+    value: Any,
+    name: str,
+    *,
+    ndim: int | None = None,
+    allow_empty: bool = False,
+    allow_nan: bool = False,
 ) -> np.ndarray:
     """Convert ``value`` to a finite float array, checking its number of dimensions.
 
@@ -41,7 +46,8 @@ def as_array(
     TypeError
         If ``value`` is not numeric.
     ValueError
-        If it has the wrong number of dimensions, is empty, or holds NaN or infinity.
+        If it has the wrong number of dimensions, is empty, or holds NaN (unless
+        ``allow_nan``, for missing values) or infinity.
     """
     if sp.issparse(value):
         raise TypeError(f"`{name}` must be a dense array here, got a sparse matrix")
@@ -58,8 +64,10 @@ def as_array(
         raise ValueError(f"`{name}` must be {shape}, got shape {arr.shape}")
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"`{name}` must not be empty")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must not contain NaN or infinity")
+    if np.any(np.isinf(arr)):
+        raise ValueError(f"`{name}` must not contain infinity")
+    if not allow_nan and np.any(np.isnan(arr)):
+        raise ValueError(f"`{name}` must not contain NaN")
     return arr
 
 
@@ -150,7 +158,9 @@ def check_scalar(
     return int(value) if integer else float(value)
 
 
-def check_probability_vector(value: Any, name: str, *, atol: float = 1e-8) -> np.ndarray:
+def check_probability_vector(
+    value: Any, name: str, *, atol: float = 1e-8
+) -> np.ndarray:
     """Return ``value`` as a 1-D probability vector (non-negative, summing to 1).
 
     Raises
