@@ -22,13 +22,39 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._skip = 0
 
+    BLOCK = {
+        "p",
+        "div",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "br",
+        "section",
+        "figure",
+        "figcaption",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "pre",
+        "dt",
+        "dd",
+    }
+
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        elif tag in self.BLOCK:
+            self.parts.append(" ")
 
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
+        elif tag in self.BLOCK:
+            self.parts.append(" ")
 
     def handle_data(self, data):
         if not self._skip:
@@ -38,7 +64,7 @@ class _TextExtractor(HTMLParser):
 def html_text(html: str) -> str:
     parser = _TextExtractor()
     parser.feed(html)
-    return re.sub(r"\s+", " ", " ".join(parser.parts))
+    return re.sub(r"\s+", " ", "".join(parser.parts))
 
 
 class Site:

@@ -1,0 +1,68 @@
+"""Book-wide checks on the strictly built site (built once per session)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc["parts"]:
+        for chapter in part["chapters"]:
+            pages.append(chapter["file"])
+            pages += [s["file"] for s in chapter.get("sections", [])]
+    return pages
+
+
+def executable_pages() -> list[str]:
+    return [p for p in toc_pages() if "kernelspec:" in (ROOT / f"{p}.md").read_text()]
+
+
+def test_every_toc_page_is_built(site):
+    missing = [p for p in toc_pages() if not site.path(p).exists()]
+    assert not missing, f"pages in _toc.yml that were not built: {missing}"
+
+
+def test_no_executed_cell_produced_an_error(site):
+    bad = {}
+    for page in executable_pages():
+        html = site.html(page)
+        for marker in (
+            "Traceback (most recent call last)",
+            'class="output traceback',
+            "output stderr",
+        ):
+            if marker in html:
+                bad.setdefault(page, []).append(marker)
+    assert not bad, f"error or stderr output in executed pages: {bad}"
+
+
+def test_every_glue_reference_was_resolved(site):
+    # an unresolved {glue:text} leaves its key in a "pending" node or the raw role
+    for page in toc_pages():
+        text = site.text(page)
+        assert "{glue" not in text, page
+        assert "pending_xref" not in site.html(page), page
+
+
+def test_every_figure_image_has_alt_text(site):
+    for page in toc_pages():
+        for img in re.findall(r"<img\b[^>]*>", site.html(page)):
+            if "logo" in img:
+                continue
+            alt = re.search(r'alt="([^"]*)"', img)
+            assert alt and len(alt.group(1).strip()) > 20, (page, img[:120])
+
+
+def test_figures_have_captions(site):
+    for page in executable_pages():
+        html = site.html(page)
+        n_images = len(re.findall(r'<img\b(?![^>]*logo)[^>]*src="[^"]*_images/', html))
+        n_captions = html.count("<figcaption")
+        assert n_captions >= n_images, (page, n_images, n_captions)
