@@ -1,0 +1,175 @@
+"""The built pages of chapters 2 and 3 show the glued worked numbers, figures and
+exercises."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from mlmath import MLP, admm_lasso
+
+CH2 = "book/ch2-calculus"
+CH3 = "book/ch3-optimization"
+
+FIGURES = {
+    f"{CH2}/gradients": ["fig-ch2-gradient-field", "fig-ch2-fd-error"],
+    f"{CH2}/backpropagation": ["fig-ch2-mlp-loss"],
+    f"{CH2}/attention": ["fig-ch2-attention-heatmap", "fig-ch2-attention-scaling"],
+    f"{CH3}/lagrange": ["fig-ch3-lagrange"],
+    f"{CH3}/svm": ["fig-ch3-svm-toy", "fig-ch3-svm-kernel"],
+    f"{CH3}/admm": ["fig-ch3-admm-convergence", "fig-ch3-lasso-path"],
+}
+
+
+def lasso_problem():
+    rng = np.random.default_rng(42)
+    A = rng.standard_normal((50, 20))
+    x_true = np.zeros(20)
+    x_true[:5] = [3.0, -2.0, 1.5, -1.0, 0.5]
+    return A, A @ x_true + 0.1 * rng.standard_normal(50)
+
+
+@pytest.mark.parametrize("page", sorted(FIGURES))
+def test_figures_have_alt_text_and_captions(site, page):
+    html = site.html(page)
+    for name in FIGURES[page]:
+        match = re.search(
+            rf'<figure[^>]*id="{name}"[^>]*>(.*?)</figure>', html, flags=re.S
+        )
+        assert match, f"figure {name} missing on {page}"
+        alt = re.search(r'<img alt="([^"]*)"', match.group(1))
+        assert alt and len(alt.group(1)) > 40, f"figure {name} lacks alt text"
+        assert "<figcaption" in match.group(1)
+
+
+def test_gradients_page(site):
+    text = site.text(f"{CH2}/gradients")
+    assert "= (4, 5), whose squared length is 41" in text
+    assert "6.403" in text
+    assert re.search(r"within \d\.\de-1[0-3] of the exact one in every entry", text)
+    assert "-0.4161" in text  # cos 2
+
+
+def test_backpropagation_page(site):
+    text = site.text(f"{CH2}/backpropagation")
+    assert "\\(h\\) = 6, \\(a\\) = 6, \\(\\hat y\\) = 3 and \\(L\\) = 1" in text
+    for symbol, value in [
+        ("\\hat y", "-2"),
+        ("v", "-12"),
+        ("a", "-1"),
+        ("h", "-1"),
+        ("w", "-2"),
+        ("x", "-3"),
+    ]:
+        pattern = (
+            re.escape(f"\\(\\partial L/\\partial {symbol}\\)")
+            + r" \\\(.*?\\\) "
+            + re.escape(value)
+            + " "
+        )
+        assert re.search(pattern, text), f"dL/d{symbol} = {value} not shown"
+    assert "they give (-3.0000, -2.0000, -12.0000)" in text
+    acc = float(re.search(r"classifies (\d+\.\d) % of the 450 held-out", text).group(1))
+    assert acc >= 95.0
+    rel = float(re.search(r"two-hidden-layer network is (\S+): ", text).group(1))
+    assert rel < 1e-7
+
+
+def test_digits_accuracy_glued_matches_a_fresh_run(site):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X / 16.0, y, test_size=0.25, random_state=0, stratify=y
+    )
+    acc = 100 * MLP(hidden_sizes=(64,), learning_rate=0.02, rng=0).fit(Xtr, ytr).score(
+        Xte, yte
+    )
+    assert f"classifies {acc:.1f} %" in site.text(f"{CH2}/backpropagation")
+
+
+def test_attention_page(site):
+    text = site.text(f"{CH2}/attention")
+    assert "the naive formula returns nan" in text
+    assert "mlmath.softmax returns (1, 0)" in text
+    assert "Every row sums to 1" in text
+    assert "the weights above the diagonal are exactly 0" in text
+    unscaled = float(re.search(r"weights averages (\d\.\d+)", text).group(1))
+    scaled = float(
+        re.search(r"With the scale the largest weight is (\d\.\d+)", text).group(1)
+    )
+    assert unscaled > 0.9 and scaled < 0.4
+    assert "Vaswani et al., 2017" in text
+
+
+def test_lagrange_page(site):
+    text = site.text(f"{CH3}/lagrange")
+    assert "\\((x, y)\\) = (0.5, 0.5) with \\(f^\\star\\) = 0.5" in text
+    assert "\\(\\lambda^\\star\\) = -1" in text
+    assert "gives 1.0000, which is \\(-\\lambda^\\star\\)" in text
+
+
+def test_svm_page(site):
+    text = site.text(f"{CH3}/svm")
+    assert "\\(\\vect{\\alpha}\\) = (0.5, 0, 0, 0.5)" in text
+    assert "= (0, 1) and \\(b\\) = -1" in text
+    assert "margin width \\(2/\\norm{\\vect{w}}\\) is 2" in text
+    assert "that is (1, 2) and (1, 0)" in text
+    assert "its decision value is -1, so it lies exactly on the margin" in text
+    assert "support vectors coincide (True)" in text
+    rbf = float(re.search(r"reaches (\d+\.\d) %", text).group(1))
+    linear = float(re.search(r"linear SVM classifies (\d+\.\d) %", text).group(1))
+    assert rbf > linear and rbf >= 90
+    assert "Cortes and Vapnik, 1995" in text
+
+
+def test_admm_page(site):
+    text = site.text(f"{CH3}/admm")
+    A, b = lasso_problem()
+    fixed = admm_lasso(A, b, 0.5, rho=1.0, adaptive_rho=False)
+    capped = admm_lasso(A, b, 0.5, rho=1.0, adaptive_rho=False, max_iter=200)
+    assert fixed.converged and not capped.converged
+    assert f"after {fixed.n_iter} iterations" in text
+    assert f"The solution has {fixed.nnz} non-zero coefficients" in text
+    assert f"finds the same {fixed.nnz} non-zeros" in text
+    cut = int(np.sum(np.abs(fixed.x) > 0.01))
+    assert f"larger than 0.01 in absolute value gives {cut} here" in text
+    assert "“6 non-zeros, converged in 200 iterations”" in text
+    assert "ADMM has converged = False" in text
+    adaptive = admm_lasso(A, b, 0.5)
+    assert f"converges in {adaptive.n_iter} iterations" in text
+    assert re.search(
+        r"consensus ADMM converges \(converged = True\) in \d+ iterations", text
+    )
+    assert "Boyd et al., 2011" in text
+
+
+@pytest.mark.parametrize(("chapter", "n_min"), [(CH2, 4), (CH3, 4)])
+def test_exercises_with_hidden_solutions(site, chapter, n_min):
+    html = site.html(f"{chapter}/exercises")
+    assert html.count('class="exercise admonition"') >= n_min
+    assert html.count('class="solution dropdown admonition"') >= n_min
+    text = site.text(f"{chapter}/exercises")
+    if chapter == CH3:
+        assert (
+            "\\((x, y)\\) = (2, 1), \\(\\lambda\\) = -4 and \\(f^\\star\\) = 6" in text
+        )
+    else:
+        assert "\\(\\nabla f\\) = (2, 1)" in text
+        assert "0.6225" in text
+
+
+@pytest.mark.parametrize("chapter", [CH2, CH3])
+def test_index_pages_link_every_section(site, chapter):
+    html = site.html(f"{chapter}/index")
+    sections = (
+        ["gradients", "backpropagation", "attention", "exercises"]
+        if chapter == CH2
+        else ["lagrange", "svm", "admm", "exercises"]
+    )
+    for section in sections:
+        assert f'href="{section}.html"' in html
+    assert "Learning objectives" in site.text(f"{chapter}/index")
