@@ -1,0 +1,111 @@
+"""Chapters 4 and 5 as the reader sees them: worked numbers, figures and exercises."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+CH4 = "book/ch4-probability"
+CH5 = "book/ch5-monte-carlo"
+
+EXPECTED = {
+    f"{CH4}/entropy-kl": [
+        "0.8113 bits",
+        "0.5623 nats",
+        "0.1887 bits",
+        "0.1308 nats",
+        "0.4690 bits",
+        "0.2075",
+        # the note on the source notebook's log-base slip
+        "0.562 bits",
+        "0.0589 bits",
+    ],
+    f"{CH4}/vae": ["0.1681 nats", "0.8890 nats", "0.1681, 0.3631 and 0.3577"],
+    f"{CH4}/tsne": ["500", "1797", "trustworthiness"],
+    f"{CH5}/importance-sampling": ["1.718282", "0.4920", "3.1671e-05", "1/\\sqrt N"],
+    f"{CH5}/normalizing-flows": ["0.6931", "1.00000000", "N(3, 4)"],
+}
+
+FIGURES = {
+    f"{CH4}/entropy-kl": ["fig-ch4-binary-entropy"],
+    f"{CH4}/vae": ["fig-ch4-vae-kl"],
+    f"{CH4}/tsne": ["fig-ch4-tsne-digits"],
+    f"{CH5}/importance-sampling": ["fig-ch5-mc-rate", "fig-ch5-tail"],
+    f"{CH5}/normalizing-flows": ["fig-ch5-flow-fit"],
+}
+
+
+@pytest.mark.parametrize(("page", "values"), EXPECTED.items())
+def test_worked_numbers_are_shown(site, page, values):
+    text = site.text(page)
+    for value in values:
+        assert value in text, f"{value!r} missing from {page}"
+
+
+def test_monte_carlo_kl_agrees_with_closed_form(site):
+    text = site.text(f"{CH4}/vae")
+    gap = re.search(r"(\d\.\d\d) standard errors from the closed form 0\.8890", text)
+    assert gap and float(gap.group(1)) < 1.0
+
+
+def test_tsne_trustworthiness_side_by_side(site):
+    text = site.text(f"{CH4}/tsne")
+    m = re.search(r"equally trustworthy: (0\.\d{4}) for ours against (0\.\d{4})", text)
+    assert m, "trustworthiness comparison missing"
+    ours, sklearn = map(float, m.groups())
+    assert ours > 0.97 and abs(ours - sklearn) < 0.02
+    assert "p_{ij} = \\frac{p_{j|i} + p_{i|j}}{2n}" in text
+
+
+def test_error_rate_slope_is_minus_one_half(site):
+    text = site.text(f"{CH5}/importance-sampling")
+    slope = re.search(r"The fitted slope is (-0\.\d{3})", text)
+    assert slope and abs(float(slope.group(1)) + 0.5) < 0.05
+    assert "law of large numbers" in text and "central limit theorem" in text
+
+
+def test_importance_sampling_beats_plain_monte_carlo(site):
+    text = site.text(f"{CH5}/importance-sampling")
+    ratio = re.search(r"a factor of (\d+): plain Monte Carlo would need", text)
+    assert ratio and int(ratio.group(1)) > 1000
+
+
+def test_flow_beats_the_gaussian(site):
+    text = site.text(f"{CH5}/normalizing-flows")
+    m = re.search(
+        r"is (\d\.\d{4}) nats per point, against (\d\.\d{4}) for the best", text
+    )
+    assert m and float(m.group(1)) < float(m.group(2)) - 0.3
+
+
+@pytest.mark.parametrize(("page", "labels"), FIGURES.items())
+def test_each_section_has_its_figures_with_alt_text(site, page, labels):
+    html = site.html(page)
+    for label in labels:
+        assert f'id="{label}"' in html, f"{label} missing from {page}"
+    imgs = re.findall(r"<img\b[^>]*_images/[^>]*>", html)
+    assert len(imgs) >= len(labels)
+    for img in imgs:
+        alt = re.search(r'alt="([^"]*)"', img)
+        assert alt and len(alt.group(1)) > 40, img[:120]
+
+
+@pytest.mark.parametrize("chapter", [CH4, CH5])
+def test_exercises_with_hidden_solutions(site, chapter):
+    html = site.html(f"{chapter}/exercises")
+    assert html.count('class="exercise admonition') >= 2
+    assert html.count("solution dropdown") >= 2
+    assert "{glue" not in site.text(f"{chapter}/exercises")
+
+
+@pytest.mark.parametrize("chapter", [CH4, CH5])
+def test_index_pages_link_every_section(site, chapter):
+    html = site.html(f"{chapter}/index")
+    sections = {
+        CH4: ["entropy-kl", "vae", "tsne", "exercises"],
+        CH5: ["importance-sampling", "normalizing-flows", "exercises"],
+    }[chapter]
+    for name in sections:
+        assert f'href="{name}.html' in html, name
+    assert "Learning objectives" in site.text(f"{chapter}/index")
