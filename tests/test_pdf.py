@@ -1,0 +1,134 @@
+"""The whole-book PDF (`make pdf`): every chapter, a glued result of each, no "??".
+
+Builds the PDF with xelatex (`make pdf-build`, reusing the execution cache of the
+session's HTML build) and reads it back with pdftotext (poppler-utils).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+PDF_NAME = Path(CONFIG["latex"]["latex_documents"]["targetname"]).stem + ".pdf"
+PDF = ROOT / "_build" / "html" / "_pdf" / PDF_NAME
+
+# One glued result per chapter, as its prose prints it (the format of its
+# {glue:text} role): chapter folder -> text that must appear in the PDF.
+GLUED = {
+    "ch1-linear-algebra": "12.93",  # angle between (1, 2, 3) and (4, 5, 6), degrees
+    "ch2-calculus": "6.403",  # norm of the gradient of x^2 + xy + y^2 at (1, 2)
+    "ch3-optimization": "0.5",  # f* of min x^2 + y^2 subject to x + y = 1
+    "ch4-probability": "0.8113",  # H(0.25, 0.75) in bits
+    "ch5-monte-carlo": "0.6931",  # log|det J| = log 2 of x = 2z + 3
+    "ch6-networks": "1.632",  # Adamic-Adar of (0, 3) on the six-user network
+    "ch7-bayesian-optimization": "2.983",  # maximum of -(x - 2)^2 sin(3x) on [0, 5]
+}
+
+
+def test_every_chapter_has_a_glued_number_to_look_for():
+    assert {folder for folder, _ in chapters()} == set(GLUED)
+
+
+def chapters() -> list[tuple[str, str]]:
+    """(folder, title) of every chapter in _toc.yml, the title from its index page."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    found = []
+    for part in toc["parts"]:
+        for chapter in part["chapters"]:
+            if "sections" not in chapter:
+                continue  # back matter (the bibliography)
+            text = (ROOT / f"{chapter['file']}.md").read_text(encoding="utf-8")
+            title = re.search(r"^# (.+)$", text, re.MULTILINE).group(1).strip()
+            found.append((Path(chapter["file"]).parent.name, title))
+    return found
+
+
+def normalise(text: str) -> str:
+    """NFKC (ligatures such as 'fi' become two letters), whitespace collapsed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text))
+
+
+def test_make_pdf_names_the_debian_packages_when_tex_is_missing(tmp_path):
+    # An empty PATH: no xelatex (make runs its recipes with /bin/bash).
+    proc = subprocess.run(
+        [shutil.which("make"), "--no-print-directory", "pdf-build"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": str(tmp_path)},
+    )
+    assert proc.returncode != 0
+    for package in ("texlive-xetex", "texlive-fonts-extra", "latexmk", "xindy"):
+        assert package in proc.stdout
+    assert "fonts-freefont-otf" in proc.stdout
+
+
+def tex_packages() -> str:
+    """The Debian packages the Makefile names for the PDF (TEX_PACKAGES)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^TEX_PACKAGES := ((?:.*\\\n)*.*)$", makefile, re.MULTILINE)
+    return " ".join(match.group(1).replace("\\\n", " ").split())
+
+
+needs_tex = pytest.mark.skipif(
+    shutil.which("xelatex") is None,
+    reason=f"xelatex is not installed: apt-get install {tex_packages()}",
+)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(site) -> str:
+    """Build the PDF (after the session's HTML build: cached pages) and read it."""
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "pdf-build", f"PY={sys.executable}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            "make pdf failed:\n" + proc.stdout[-6000:] + proc.stderr[-6000:],
+            pytrace=False,
+        )
+    assert shutil.which("pdftotext"), "no pdftotext: apt-get install poppler-utils"
+    text = subprocess.run(
+        ["pdftotext", str(PDF), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return normalise(text)
+
+
+@needs_tex
+def test_pdf_has_title_page_contents_and_bibliography(pdf_text):
+    assert normalise(CONFIG["title"]) in pdf_text
+    assert "Contents" in pdf_text or "CONTENTS" in pdf_text
+    assert pdf_text.count("Bibliography") >= 2  # in the contents and as a chapter
+
+
+@needs_tex
+@pytest.mark.parametrize("folder, title", chapters())
+def test_pdf_has_every_chapter(pdf_text, folder, title):
+    # once in the table of contents, once as the chapter's heading
+    assert pdf_text.count(normalise(title)) >= 2, title
+
+
+@needs_tex
+@pytest.mark.parametrize("folder, number", sorted(GLUED.items()))
+def test_pdf_shows_a_glued_result_of_each_chapter(pdf_text, folder, number):
+    assert folder in {f for f, _ in chapters()}, f"{folder} is not a chapter"
+    assert re.search(rf"(?<![\d.]){re.escape(number)}(?!\d)", pdf_text), number
+
+
+@needs_tex
+def test_pdf_numbers_equations_and_resolves_every_reference(pdf_text):
+    assert "(1.1)" in pdf_text  # equations are numbered per chapter
+    assert "??" not in pdf_text
