@@ -13,11 +13,20 @@ BUILD  := _build
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help venv book html test lint clean
+.PHONY: bench test-browser help venv book html notebooks pdf pdf-build test lint clean
+
+# The whole-book PDF: built by xelatex into $(BUILD)/latex, copied into the site.
+PDF_DIR := $(BUILD)/html/_pdf
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra \
+	texlive-fonts-recommended texlive-fonts-extra latexmk xindy fonts-freefont-otf
 
 help:
 	@echo "make book   build the book into $(BUILD)/html (creates $(VENV) if needed)"
 	@echo "make test   run every test (creates $(VENV) if needed)"
+	@echo "make test-browser  only the checks in headless Chromium"
+	@echo "make pdf    build the whole book as a PDF with xelatex into $(PDF_DIR)/"
+	@echo "make notebooks  write the Colab notebooks into $(BUILD)/html/_notebooks/"
+	@echo "make bench  time mlmath against SciPy, scikit-learn and NetworkX"
 	@echo "make lint   ruff over the package, tests and benchmarks"
 	@echo "make clean  remove $(BUILD)"
 
@@ -48,9 +57,49 @@ html:
 	fi; \
 	echo "$$sum" > $(BUILD)/.mlmath.sha256
 	$(BIN)jupyter-book build . --builder html -n -W --keep-going
+	@$(MAKE) --no-print-directory notebooks
+
+# An .ipynb of every executable page, published with the site for Colab (which cannot
+# open MyST .md); its first cell installs mlmath where it is missing.
+notebooks:
+	rm -rf $(BUILD)/html/_notebooks
+	$(PY) book/_ext/publishing.py notebooks $(BUILD)/html/_notebooks
+
+# `make pdf` creates the venv first; `pdf-build` is the build alone (tests call it).
+# Uses the execution cache of `make html` (cleared when mlmath/ or requirements.txt
+# changed), so after a `make html` no page runs again.
+pdf: venv pdf-build
+
+pdf-build:
+	@if ! command -v xelatex >/dev/null || ! command -v latexmk >/dev/null; then \
+	  echo "make pdf needs xelatex and latexmk (TeX Live). On Debian/Ubuntu install:"; \
+	  echo "    sudo apt-get install $(TEX_PACKAGES)"; \
+	  exit 1; \
+	fi
+	@mkdir -p $(BUILD)
+	@sum=$$(cat requirements.txt $$(find mlmath -name '*.py' | LC_ALL=C sort) | sha256sum | cut -d' ' -f1); \
+	if [ "$$sum" != "$$(cat $(BUILD)/.mlmath.sha256 2>/dev/null)" ]; then \
+	  rm -rf $(BUILD)/.jupyter_cache; \
+	  echo "Execution cache cleared (mlmath/requirements changed): every page runs."; \
+	fi; \
+	echo "$$sum" > $(BUILD)/.mlmath.sha256
+	rm -rf $(BUILD)/latex
+	$(BIN)jupyter-book build . --builder pdflatex -n -W --keep-going
+	@name=$$($(PY) book/_ext/publishing.py pdf-name); \
+	test -s $(BUILD)/latex/$$name || { echo "xelatex did not produce $(BUILD)/latex/$$name"; exit 1; }; \
+	mkdir -p $(PDF_DIR); cp $(BUILD)/latex/$$name $(PDF_DIR)/$$name; \
+	echo; echo "The book as a PDF: $(CURDIR)/$(PDF_DIR)/$$name"
 
 test: venv
 	$(PY) -m pytest
+
+# Only the checks in a real browser (Debian's Chromium), against a fresh strict build.
+test-browser: venv
+	$(PY) -m pytest -m browser
+
+# Benchmarks of mlmath against the reference libraries (see README, Performance).
+bench: venv
+	$(PY) benchmarks/run.py --json $(BUILD)/bench/latest.json
 
 lint: venv
 	$(PY) -m ruff check mlmath tests

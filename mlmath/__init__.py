@@ -5,17 +5,17 @@
 One module per chapter; every public name is re-exported here, so chapters write
 ``from mlmath import pagerank``.
 
-========================  =====================================================
-module                    chapter
-========================  =====================================================
-:mod:`mlmath.linalg`      1. Linear algebra
-:mod:`mlmath.calculus`    2. Calculus
-:mod:`mlmath.optimization` 3. Optimisation
-:mod:`mlmath.probability` 4. Probability and information theory
-:mod:`mlmath.montecarlo`  5. Monte Carlo and normalising flows
-:mod:`mlmath.networks`    6. Network analysis
-:mod:`mlmath.bayesopt`    7. Bayesian optimisation
-========================  =====================================================
+==========================  =====================================================
+module                      chapter
+==========================  =====================================================
+:mod:`mlmath.linalg`        1. Linear algebra
+:mod:`mlmath.calculus`      2. Calculus
+:mod:`mlmath.optimization`  3. Optimisation
+:mod:`mlmath.probability`   4. Probability and information theory
+:mod:`mlmath.montecarlo`    5. Monte Carlo and normalising flows
+:mod:`mlmath.networks`      6. Network analysis
+:mod:`mlmath.bayesopt`      7. Bayesian optimisation
+==========================  =====================================================
 """
 
 from . import (

@@ -431,7 +431,7 @@ def pagerank(
     Notes
     -----
     A *dangling* page (no out-links) would leak rank; here it spreads its rank uniformly
-    over all pages, as in :func:`networkx.pagerank`, so ranks always sum to 1. The
+    over all pages, as in ``networkx.pagerank``, so ranks always sum to 1. The
     error contracts by a factor :math:`d` per iteration, so reaching ``tol`` takes
     about :math:`\log(\mathrm{tol}) / \log d` iterations. Each iteration is one
     sparse matrix-vector product, :math:`O(n + \mathrm{nnz})`.

@@ -1,0 +1,217 @@
+"""The built site as a reader sees it, in a real headless Chromium (Debian's).
+
+Playwright drives /usr/bin/chromium (never a downloaded browser). Every request that
+leaves localhost is blocked, so these checks also prove the site works offline: MathJax,
+fonts and scripts are all served by the site itself.
+
+Run only these checks with ``make test-browser`` (or ``pytest -m browser``).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from test_book import toc_pages
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("MLMATH_CHROMIUM") or shutil.which("chromium") or ""
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync",
+]
+CHAPTERS = [p for p in toc_pages() if "/ch" in p]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: HTTP/1.0 costs a connection per file
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    handler = functools.partial(_QuietHandler, directory=str(site.root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        message = ("Debian's Chromium is not installed (apt-get install chromium); "
+                   ".ci/run installs it")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """Load one page offline and record what went wrong."""
+
+    def __init__(self, browser, url: str, *, color_scheme: str = "light") -> None:
+        self.context = browser.new_context(color_scheme=color_scheme,
+                                           viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.failed: list[str] = []
+        self.blocked: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+        self.page.on("requestfailed", self._on_failed)
+        self.page.on("response", self._on_response)
+        # everything that is not the local site is blocked (only those requests pay
+        # for a round trip through Python)
+        self.page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]|data:)"), self._block)
+        self.page.goto(url, wait_until="load")
+
+    def _block(self, route):
+        self.blocked.append(route.request.url)
+        route.abort()
+
+    def _on_console(self, msg):
+        if msg.type == "error" and "net::ERR_FAILED" not in msg.text:
+            self.console_errors.append(msg.text)
+
+    def _on_failed(self, request):
+        if urlparse(request.url).hostname in ("127.0.0.1", "localhost"):
+            self.failed.append(f"{request.url} ({request.failure})")
+
+    def _on_response(self, response):
+        if response.status >= 400:
+            self.failed.append(f"{response.url} (HTTP {response.status})")
+
+    def wait_for_math(self) -> None:
+        self.page.wait_for_function(
+            "() => !window.MathJax || (window.MathJax.startup &&"
+            " window.MathJax.startup.promise)", timeout=15_000)
+        self.page.evaluate(
+            "() => window.MathJax && window.MathJax.startup.promise")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def visits(browser, base_url):
+    """Every page of the table of contents, loaded once."""
+    loaded = {}
+    for page in toc_pages():
+        visit = Visit(browser, f"{base_url}/{page}.html")
+        visit.wait_for_math()
+        loaded[page] = {
+            "console": visit.console_errors,
+            "failed": visit.failed,
+            "blocked": visit.blocked,
+            "mathjax": visit.page.locator("mjx-container").count(),
+            "math_source": visit.page.locator(".math").count(),
+            "text": visit.page.locator("main").inner_text(),
+            "images": visit.page.evaluate(
+                """() => [...document.querySelectorAll('main img')].map(img => ({
+                    src: img.getAttribute('src'), alt: img.getAttribute('alt') || '',
+                    loaded: img.complete && img.naturalWidth > 0}))"""),
+            "links": visit.page.evaluate(
+                """() => [...document.querySelectorAll('a')].map(a => ({
+                    href: a.href, text: a.innerText.trim(),
+                    label: a.getAttribute('aria-label') || a.title || ''}))"""),
+        }
+        visit.close()
+    return loaded
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_loads_without_console_errors_or_failed_requests(visits, page):
+    v = visits[page]
+    assert not v["console"], f"console errors on {page}: {v['console']}"
+    assert not v["failed"], f"failed requests on {page}: {v['failed']}"
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_math_renders_offline(visits, page):
+    v = visits[page]
+    if v["math_source"]:
+        assert v["mathjax"] >= v["math_source"], (
+            f"{page}: {v['math_source']} math elements, {v['mathjax']} typeset")
+    assert "$$" not in v["text"], f"raw $$ left in {page}"
+    assert "\\(" not in v["text"] and "\\[" not in v["text"], f"raw TeX left in {page}"
+
+
+def test_mathjax_is_served_by_the_site(site):
+    assert (site.root / "_static" / "mathjax" / "tex-chtml.js").exists()
+    html = site.html(CHAPTERS[1])
+    assert "cdn.jsdelivr.net" not in html and "mathjax@3" not in html
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_images_load_and_have_alt_text(visits, page):
+    for img in visits[page]["images"]:
+        assert img["loaded"], f"{page}: image did not load: {img['src']}"
+        assert img["alt"].strip(), f"{page}: image without alt text: {img['src']}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_pdf_and_launch_links_on_every_chapter_page(visits, page):
+    links = visits[page]["links"]
+    assert any(link["href"].endswith(".pdf") and "PDF" in link["text"] + link["label"]
+               for link in links), f"no PDF link on {page}"
+    if "kernelspec:" in (ROOT / f"{page}.md").read_text():
+        assert any("mybinder.org" in link["href"] for link in links), page
+        assert any("colab.research.google.com" in link["href"] for link in links), page
+
+
+@pytest.mark.parametrize("term", ["PageRank", "Lagrange"])
+def test_search_finds(browser, base_url, term):
+    visit = Visit(browser, f"{base_url}/search.html?q={term}")
+    try:
+        results = visit.page.locator("ul.search li")
+        results.first.wait_for(timeout=15_000)
+        assert results.count() >= 1
+        assert not visit.console_errors, visit.console_errors
+    finally:
+        visit.close()
+
+
+def test_screenshots_light_and_dark(browser, base_url):
+    """Saved as artifacts; figures have opaque backgrounds, so they stay readable."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = f"{base_url}/book/ch1-linear-algebra/pagerank.html"
+    for scheme in ("light", "dark"):
+        visit = Visit(browser, url, color_scheme=scheme)
+        try:
+            visit.page.evaluate(
+                f"() => {{ localStorage.setItem('theme', '{scheme}');"
+                f" document.documentElement.dataset.theme = '{scheme}'; }}")
+            visit.wait_for_math()
+            theme = visit.page.evaluate("() => document.documentElement.dataset.theme")
+            assert theme == scheme
+            figure = visit.page.locator("figure img").first
+            figure.scroll_into_view_if_needed()
+            # the figure's own pixels, not the page behind it: opaque means readable
+            background = visit.page.evaluate(
+                "img => getComputedStyle(img).opacity", figure.element_handle())
+            assert float(background) > 0.5
+            visit.page.screenshot(path=str(ARTIFACTS / f"ch1-pagerank-{scheme}.png"),
+                                  full_page=False)
+        finally:
+            visit.close()
+    assert (ARTIFACTS / "ch1-pagerank-dark.png").stat().st_size > 10_000
