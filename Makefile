@@ -56,6 +56,7 @@ html:
 	  echo "Execution cache cleared (CI, or mlmath/requirements changed): every page runs."; \
 	fi; \
 	echo "$$sum" > $(BUILD)/.mlmath.sha256
+	$(PY) book/_ext/preexecute.py $(BUILD)/.jupyter_cache 60
 	$(BIN)jupyter-book build . --builder html -n -W --keep-going
 	@$(MAKE) --no-print-directory notebooks
 
