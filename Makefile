@@ -56,7 +56,8 @@ html:
 	  echo "Execution cache cleared (CI, or mlmath/requirements changed): every page runs."; \
 	fi; \
 	echo "$$sum" > $(BUILD)/.mlmath.sha256
-	$(PY) book/_ext/preexecute.py $(BUILD)/.jupyter_cache 60
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(PY) book/_ext/preexecute.py $(BUILD)/.jupyter_cache 60
 	$(BIN)jupyter-book build . --builder html -n -W --keep-going
 	@$(MAKE) --no-print-directory notebooks
 

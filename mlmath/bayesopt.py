@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve_triangular
-from scipy.optimize import minimize
 from scipy.spatial.distance import cdist
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from ._validation import as_array, as_vector, check_rng, check_same_shape, check_scalar
 
@@ -373,6 +372,8 @@ def fit_gp_hyperparameters(
         except ValueError:
             return 1e25
 
+    from scipy.optimize import minimize  # imported here: it costs 0.15 s to import
+
     starts = [np.log([length_scale, variance, max(noise, lo)][:n_par])]
     starts += list(rng.uniform(np.log(lo), np.log(hi), size=(n_restarts, n_par)))
     box = [(np.log(lo), np.log(hi))] * n_par
@@ -387,6 +388,10 @@ def fit_gp_hyperparameters(
 
 
 # -------------------------------------------------------------------- acquisition
+def _std_normal_pdf(z: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
+
+
 def _check_acquisition_inputs(mu, sigma):
     mu = as_array(mu, "mu", allow_empty=True)
     sigma = as_array(sigma, "sigma", allow_empty=True)
@@ -448,7 +453,7 @@ def expected_improvement(mu, sigma, best: float, xi: float = 0.01) -> np.ndarray
     # beyond |z| = 40, Phi is exactly 0 or 1 and phi exactly 0 in double precision
     with np.errstate(over="ignore"):
         z = np.clip(gain / np.where(sigma > 0, sigma, 1.0), -40, 40)
-    ei = gain * norm.cdf(z) + sigma * norm.pdf(z)
+    ei = gain * ndtr(z) + sigma * _std_normal_pdf(z)
     return np.where(sigma > 0, np.maximum(ei, 0.0), np.maximum(gain, 0.0))
 
 
@@ -494,7 +499,7 @@ def probability_of_improvement(mu, sigma, best: float, xi: float = 0.01) -> np.n
     gain = mu - best - xi
     with np.errstate(over="ignore"):
         z = np.clip(gain / np.where(sigma > 0, sigma, 1.0), -40, 40)
-    return np.where(sigma > 0, norm.cdf(z), (gain > 0).astype(float))
+    return np.where(sigma > 0, ndtr(z), (gain > 0).astype(float))
 
 
 def upper_confidence_bound(mu, sigma, kappa: float = 2.0) -> np.ndarray:
@@ -587,6 +592,8 @@ def _maximise_acquisition(acq, box, rng, n_candidates):
     1-D: one L-BFGS-B polish of the best grid point. n-D: a second, vectorised
     round of random candidates in a box 5 % of the range wide around the best.
     """
+    from scipy.optimize import minimize  # imported here: it costs 0.15 s to import
+
     d = len(box)
     if d == 1:
         cand = np.linspace(box[0, 0], box[0, 1], n_candidates)[:, None]

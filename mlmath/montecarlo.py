@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit, logsumexp
 
 from ._validation import as_array, as_vector, check_rng, check_scalar
@@ -594,6 +593,8 @@ class TanhFlow:
         maxiter = check_scalar(maxiter, "maxiter", low=1, integer=True)
         start = self.params.copy()
         start[:2] = x.mean(), np.log(x.std())
+        from scipy.optimize import minimize  # imported here: it costs 0.15 s to import
+
         res = minimize(
             self._nll_and_grad,
             start,
