@@ -464,14 +464,13 @@ def pagerank(
     out = np.asarray(A.sum(axis=1)).ravel()
     dangling = out == 0
     inv_out = np.divide(1.0, out, out=np.zeros(n), where=~dangling)
-    if sp.issparse(A):
-        M = (sp.diags_array(inv_out) @ A).T.tocsr()  # M = P^T, column-stochastic
-    else:
-        M = (A * inv_out[:, None]).T
+    # P^T r = A^T (r / out-degree): scale the vector, not the matrix, so nothing of
+    # size nnz is built before the loop (A.T of a sparse matrix is a free view)
+    At = A.T
     r = np.full(n, 1.0 / n)
     residuals = []
     for _ in range(max_iter):
-        r_new = d * (M @ r + r[dangling].sum() / n) + (1.0 - d) / n
+        r_new = d * (At @ (r * inv_out) + r[dangling].sum() / n) + (1.0 - d) / n
         r_new /= r_new.sum()  # guard against drift from rounding
         residuals.append(float(np.abs(r_new - r).sum()))
         r = r_new

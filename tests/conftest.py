@@ -83,6 +83,21 @@ class Site:
         return html_text(self.html(page))
 
 
+def run_make(target: str) -> None:
+    """Run ``make TARGET`` with this interpreter's environment; fail with its log."""
+    proc = subprocess.run(
+        ["make", "--no-print-directory", target, f"PY={sys.executable}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            f"make {target} failed:\n" + proc.stdout[-6000:] + proc.stderr[-6000:],
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def site() -> Site:
     """Build the book once (``make html``, strict) and return the built site.
@@ -92,15 +107,5 @@ def site() -> Site:
     prebuilt = os.environ.get("MLMATH_BUILT_SITE")
     if prebuilt:
         return Site(Path(prebuilt))
-    proc = subprocess.run(
-        ["make", "--no-print-directory", "html", f"PY={sys.executable}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        pytest.fail(
-            "strict book build failed:\n" + proc.stdout[-6000:] + proc.stderr[-6000:],
-            pytrace=False,
-        )
+    run_make("html")  # the strict build: any warning or cell error fails it
     return Site(ROOT / "_build" / "html")

@@ -56,8 +56,20 @@ def fingerprint(nb) -> list:
     return cells
 
 
+# The build executes pages with one BLAS/OpenMP thread each (see the Makefile): the same
+# here, since threaded reductions (e.g. scikit-learn's Barnes-Hut t-SNE) change the
+# order of floating-point sums.
+SINGLE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
 def execute(page: str) -> list:
     from nbclient import NotebookClient
+
+    os.environ.update(SINGLE_THREAD)
 
     source = ROOT / f"{page}.md"
     nb = jupytext.read(source)

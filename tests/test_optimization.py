@@ -246,7 +246,9 @@ def test_admm_wide_matrix_uses_inversion_lemma_correctly():
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), factor=st.floats(1.0, 10.0))
+# strictly above lambda_max (at lambda_max itself the zero solution sits on the
+# boundary, and a run stopped at tolerance may keep a 1e-5 coefficient)
+@given(seed=st.integers(0, 2**32 - 1), factor=st.floats(1.01, 10.0))
 def test_admm_zero_solution_above_lambda_max(seed, factor):
     A, b = lasso_problem(n=12, d=4, seed=seed)
     lam = factor * np.max(np.abs(A.T @ b))

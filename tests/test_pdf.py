@@ -10,12 +10,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import run_make
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -89,17 +89,7 @@ needs_tex = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def pdf_text(site) -> str:
     """Build the PDF (after the session's HTML build: cached pages) and read it."""
-    proc = subprocess.run(
-        ["make", "--no-print-directory", "pdf-build", f"PY={sys.executable}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        pytest.fail(
-            "make pdf failed:\n" + proc.stdout[-6000:] + proc.stderr[-6000:],
-            pytrace=False,
-        )
+    run_make("pdf-build")
     assert shutil.which("pdftotext"), "no pdftotext: apt-get install poppler-utils"
     text = subprocess.run(
         ["pdftotext", str(PDF), "-"], capture_output=True, text=True, check=True
