@@ -66,3 +66,14 @@ def test_figures_have_captions(site):
         n_images = len(re.findall(r'<img\b(?![^>]*logo)[^>]*src="[^"]*_images/', html))
         n_captions = html.count("<figcaption")
         assert n_captions >= n_images, (page, n_images, n_captions)
+
+
+def test_every_public_name_is_linked_from_a_chapter_and_documented(site):
+    import mlmath
+
+    chapters = "".join(site.html(p) for p in toc_pages() if "/ch" in p)
+    api = site.html("book/api")
+    for name in mlmath.__all__:
+        target = f"{getattr(mlmath, name).__module__}.{name}"
+        assert f'id="{target}"' in api, f"{target} is not documented on the API page"
+        assert f"api.html#{target}" in chapters, f"no chapter links to {target}"
