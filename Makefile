@@ -104,7 +104,7 @@ bench: venv
 	$(PY) benchmarks/run.py --json $(BUILD)/bench/latest.json
 
 lint: venv
-	$(PY) -m ruff check mlmath tests
+	$(PY) -m ruff check .
 
 clean:
 	rm -rf $(BUILD)

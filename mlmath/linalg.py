@@ -11,7 +11,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._validation import (
     as_array,
