@@ -77,3 +77,16 @@ def test_every_public_name_is_linked_from_a_chapter_and_documented(site):
         target = f"{getattr(mlmath, name).__module__}.{name}"
         assert f'id="{target}"' in api, f"{target} is not documented on the API page"
         assert f"api.html#{target}" in chapters, f"no chapter links to {target}"
+
+
+def test_figures_are_opaque_for_dark_mode(site):
+    """A transparent figure would show dark text on the dark theme's background."""
+    from PIL import Image
+
+    images = sorted((site.root / "_images").glob("*.png"))
+    assert images, "no figures were built"
+    for path in images:
+        with Image.open(path) as img:
+            if img.mode in ("RGBA", "LA") or "transparency" in img.info:
+                alpha = img.convert("RGBA").getchannel("A")
+                assert alpha.getextrema()[0] == 255, f"{path.name} is transparent"
