@@ -13,7 +13,7 @@ BUILD  := _build
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: bench test-browser help venv book html notebooks pdf pdf-build test lint clean
+.PHONY: bench test-browser help venv book execute html notebooks pdf pdf-build test lint clean
 
 # The whole-book PDF: built by xelatex into $(BUILD)/latex, copied into the site.
 PDF_DIR := $(BUILD)/html/_pdf
@@ -45,19 +45,23 @@ book: venv html
 	@echo "    $(PY) -m http.server --directory $(BUILD)/html 8000"
 	@echo "and visit http://localhost:8000"
 
-# Execution is cached per page (jupyter-cache keys on a page's code only), so the cache
-# is cleared whenever mlmath/ or requirements.txt changed since the last build, and on
-# CI (forced execution).
-html:
+# Execution is cached per page, and jupyter-cache keys on a page's code only: `execute`
+# clears the cache whenever mlmath/ or requirements.txt changed since the last build (and
+# always with FORCE=1; `html` sets it on CI), then runs the outdated pages in parallel,
+# one BLAS thread each, so that Sphinx finds every page in the cache.
+execute:
 	@mkdir -p $(BUILD)
 	@sum=$$(cat requirements.txt $$(find mlmath -name '*.py' | LC_ALL=C sort) | sha256sum | cut -d' ' -f1); \
-	if [ -n "$${CI:-}" ] || [ "$$sum" != "$$(cat $(BUILD)/.mlmath.sha256 2>/dev/null)" ]; then \
+	if [ -n "$(FORCE)" ] || [ "$$sum" != "$$(cat $(BUILD)/.mlmath.sha256 2>/dev/null)" ]; then \
 	  rm -rf $(BUILD)/.jupyter_cache; \
-	  echo "Execution cache cleared (CI, or mlmath/requirements changed): every page runs."; \
+	  echo "Execution cache cleared (forced, or mlmath/requirements changed): every page runs."; \
 	fi; \
 	echo "$$sum" > $(BUILD)/.mlmath.sha256
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	  $(PY) book/_ext/preexecute.py $(BUILD)/.jupyter_cache 60
+
+html:
+	@$(MAKE) --no-print-directory execute FORCE=$(CI)
 	$(BIN)jupyter-book build . --builder html -n -W --keep-going
 	@$(MAKE) --no-print-directory notebooks
 
@@ -78,13 +82,7 @@ pdf-build:
 	  echo "    sudo apt-get install $(TEX_PACKAGES)"; \
 	  exit 1; \
 	fi
-	@mkdir -p $(BUILD)
-	@sum=$$(cat requirements.txt $$(find mlmath -name '*.py' | LC_ALL=C sort) | sha256sum | cut -d' ' -f1); \
-	if [ "$$sum" != "$$(cat $(BUILD)/.mlmath.sha256 2>/dev/null)" ]; then \
-	  rm -rf $(BUILD)/.jupyter_cache; \
-	  echo "Execution cache cleared (mlmath/requirements changed): every page runs."; \
-	fi; \
-	echo "$$sum" > $(BUILD)/.mlmath.sha256
+	@$(MAKE) --no-print-directory execute
 	rm -rf $(BUILD)/latex
 	$(BIN)jupyter-book build . --builder pdflatex -n -W --keep-going
 	@name=$$($(PY) book/_ext/publishing.py pdf-name); \

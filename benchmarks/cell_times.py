@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from preexecute import executable_pages  # noqa: E402
+from book_pages import executable_pages  # noqa: E402
 
 
 def _seconds(meta: dict) -> float:
@@ -35,7 +35,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     cells, pages = [], []
-    for path in executable_pages():
+    for page in executable_pages():
+        path = ROOT / f"{page}.md"
         nb = jupytext.read(path)
         start = time.perf_counter()
         NotebookClient(

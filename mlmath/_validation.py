@@ -21,6 +21,7 @@ __all__ = [
     "check_same_shape",
     "check_scalar",
     "check_probability_vector",
+    "check_callable",
     "check_rng",
 ]
 
@@ -177,6 +178,12 @@ def check_probability_vector(
             f"`{name}` must sum to 1 (a probability vector), got sum {total:.6g}"
         )
     return p
+
+
+def check_callable(value: Any, name: str) -> None:
+    """Raise ``TypeError`` unless ``value`` can be called (a function, a lambda...)."""
+    if not callable(value):
+        raise TypeError(f"`{name}` must be callable, got {type(value).__name__}")
 
 
 def check_rng(rng: np.random.Generator | int | None, name: str = "rng"):

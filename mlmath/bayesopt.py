@@ -16,7 +16,14 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve_triangular
 from scipy.spatial.distance import cdist
 from scipy.special import ndtr
 
-from ._validation import as_array, as_vector, check_rng, check_same_shape, check_scalar
+from ._validation import (
+    as_array,
+    as_vector,
+    check_callable,
+    check_rng,
+    check_same_shape,
+    check_scalar,
+)
 
 __all__ = [
     "rbf_kernel",
@@ -710,8 +717,7 @@ def bayes_opt(
     >>> round(res.best_x, 3), round(res.best_y, 3)
     (3.784, 2.983)
     """
-    if not callable(objective):
-        raise TypeError(f"`objective` must be callable, got {type(objective).__name__}")
+    check_callable(objective, "objective")
     box = _check_bounds(bounds)
     d = len(box)
     n_iter = check_scalar(n_iter, "n_iter", low=0, integer=True)

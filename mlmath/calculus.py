@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_array, as_matrix, check_rng, check_scalar
+from ._validation import as_array, as_matrix, check_callable, check_rng, check_scalar
 
 __all__ = [
     "numerical_gradient",
@@ -58,6 +58,8 @@ def numerical_gradient(
 
     Raises
     ------
+    TypeError
+        If ``f`` is not callable.
     ValueError
         If ``h`` is not positive, ``method`` is unknown or ``f`` does not return a
         scalar.
@@ -92,6 +94,7 @@ def numerical_gradient(
     >>> numerical_gradient(loss, [2.0, 3.0, 0.5])
     array([ -3.,  -2., -12.])
     """
+    check_callable(f, "f")
     x = as_array(x, "x")
     h = check_scalar(h, "h", low=0, low_inclusive=False)
     _check_method(method)
@@ -135,6 +138,8 @@ def numerical_jacobian(
 
     Raises
     ------
+    TypeError
+        If ``f`` is not callable.
     ValueError
         If ``x`` is not 1-D, ``h`` is not positive, or ``f`` returns arrays of
         different sizes.
@@ -154,6 +159,7 @@ def numerical_jacobian(
     >>> bool(np.allclose(J, np.diag(p) - np.outer(p, p), atol=1e-9))
     True
     """
+    check_callable(f, "f")
     x = as_array(x, "x", ndim=1)
     h = check_scalar(h, "h", low=0, low_inclusive=False)
     columns = []

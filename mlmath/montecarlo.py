@@ -15,7 +15,13 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from ._validation import as_array, as_vector, check_rng, check_scalar
+from ._validation import (
+    as_array,
+    as_vector,
+    check_callable,
+    check_rng,
+    check_scalar,
+)
 
 __all__ = [
     "MCResult",
@@ -28,11 +34,6 @@ __all__ = [
 ]
 
 _LOG_2PI = np.log(2.0 * np.pi)
-
-
-def _check_callable(f, name: str) -> None:
-    if not callable(f):
-        raise TypeError(f"`{name}` must be callable, got {type(f).__name__}")
 
 
 def _evaluate(f: Callable, x: np.ndarray, name: str, shape: tuple) -> np.ndarray:
@@ -114,7 +115,7 @@ def mc_integrate(
     >>> round(float(se * np.sqrt(100_000)), 2)    # per-sample standard deviation
     0.49
     """
-    _check_callable(f, "f")
+    check_callable(f, "f")
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim > 1:
         raise ValueError(
@@ -264,7 +265,7 @@ def importance_sampling(
         (sample_q, "sample_q"),
         (log_q, "log_q"),
     ):
-        _check_callable(func, name)
+        check_callable(func, name)
     n = check_scalar(n, "n", low=2, integer=True)
     rng = check_rng(rng)
     x = np.asarray(sample_q(n, rng), dtype=float)

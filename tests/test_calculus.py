@@ -314,3 +314,9 @@ def test_mlp_errors():
         net.predict(np.ones((2, 3)))
     with pytest.raises(ValueError, match="not seen by `fit`"):
         net.loss(X, np.array([0, 1, 2, 1]))
+
+
+@pytest.mark.parametrize("func", [numerical_gradient, numerical_jacobian])
+def test_finite_differences_need_a_callable(func):
+    with pytest.raises(TypeError, match="`f` must be callable, got list"):
+        func([1.0, 2.0], [1.0, 2.0])

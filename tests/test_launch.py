@@ -19,6 +19,7 @@ import pytest
 import yaml
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
+from test_book import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -30,16 +31,6 @@ PDF = "_pdf/" + Path(CONFIG["latex"]["latex_documents"]["targetname"]).stem + ".
 # Executing a notebook costs a kernel (~2-3 s on 2 cores): run the first executable
 # page of each chapter; the book build already executes every page's code.
 EXECUTE_ONE_PER_CHAPTER = True
-
-
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-    for part in toc["parts"]:
-        for chapter in part["chapters"]:
-            pages.append(chapter["file"])
-            pages.extend(section["file"] for section in chapter.get("sections", []))
-    return pages
 
 
 def front_matter(page: str) -> dict:

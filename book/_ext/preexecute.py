@@ -14,34 +14,20 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 
-import yaml
+from book_pages import ROOT, executable_pages
 from jupyter_cache import get_cache
 from jupyter_cache.executors import load_executor
 
-ROOT = Path(__file__).resolve().parents[2]
 MYST_READER = {"type": "plugin", "name": "myst_nb_md"}
-
-
-def executable_pages() -> list[Path]:
-    """Every page of the table of contents that has a kernel (a jupytext header)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        for chapter in part["chapters"]:
-            sections = chapter.get("sections", [])
-            files += [chapter["file"], *(s["file"] for s in sections)]
-    paths = [ROOT / f"{f}.md" for f in files]
-    return [p for p in paths if "kernelspec:" in p.read_text(encoding="utf-8")]
 
 
 def main(cache_path: str, timeout: int = 60) -> int:
     """Pre-execute the outdated pages; return 0 (failures are left to the build)."""
     logging.basicConfig(level=logging.WARNING, format="preexecute: %(message)s")
     cache = get_cache(cache_path)
-    for path in executable_pages():
-        cache.add_nb_to_project(str(path), read_data=MYST_READER)
+    for page in executable_pages():
+        cache.add_nb_to_project(str(ROOT / f"{page}.md"), read_data=MYST_READER)
     executor = load_executor("local-parallel", cache, logger=logging.getLogger())
     result = executor.run_and_cache(timeout=timeout)
     print(f"preexecute: {len(result.succeeded)} page(s) executed in parallel, "

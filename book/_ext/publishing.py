@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from book_pages import executable_pages
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -80,39 +81,6 @@ def pdf_name(config: dict[str, Any]) -> str:
     """Return the PDF's file name: the LaTeX target name with ``.pdf``."""
     documents = (config.get("latex") or {}).get("latex_documents") or {}
     return str(Path(documents.get("targetname") or "book.tex").with_suffix(".pdf"))
-
-
-def toc_files(root: Path = ROOT) -> list[str]:
-    """Return every ``file:`` of ``_toc.yml`` (the root first), in reading order."""
-    import yaml
-
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return files
-
-
-def executable_pages(root: Path = ROOT) -> list[str]:
-    """Return the ``_toc.yml`` pages that are notebooks (a ``kernelspec`` header)."""
-    import jupytext
-
-    pages = []
-    for page in toc_files(root):
-        source = root / f"{page}.md"
-        if source.exists() and "kernelspec" in jupytext.read(source).metadata:
-            pages.append(page)
-    return pages
 
 
 def colab_link(repo: dict[str, str], page: str) -> str:
