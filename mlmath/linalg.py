@@ -36,6 +36,12 @@ __all__ = [
     "pagerank",
     "low_rank_approximation",
     "MatrixFactorization",
+    "projection_matrix",
+    "conv_output_size",
+    "im2col2d",
+    "cross_correlate2d",
+    "convolve2d",
+    "als_update",
 ]
 
 
@@ -674,3 +680,367 @@ class MatrixFactorization:
             + self.item_bias_[None, :]
             + self.P_ @ self.Q_.T
         )
+
+
+def projection_matrix(Y: Any) -> np.ndarray:
+    r"""Orthogonal projection onto the span of ``Y``: :math:`Y (Y^\top Y)^{-1} Y^\top`.
+
+    For one vector :math:`\vect y` this is :math:`\vect y \vect y^\top / \vect y^\top
+    \vect y`, and :math:`P\vect x` is the projection vector of :math:`\vect x` on the
+    line through :math:`\vect y`.
+
+    Parameters
+    ----------
+    Y : array_like of shape (n,) or (n, k)
+        A vector, or ``k`` linearly independent columns.
+
+    Returns
+    -------
+    ndarray of shape (n, n)
+        Symmetric and idempotent (:math:`P^2 = P`), of rank ``k``.
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is the zero vector, holds NaN or infinity, or its columns are linearly
+        dependent (then the span has a smaller dimension; pass a basis of it).
+
+    Notes
+    -----
+    Computed from a thin QR factorisation, :math:`P = Q Q^\top`, which avoids forming
+    the inverse of :math:`Y^\top Y`.
+
+    Examples
+    --------
+    >>> P = projection_matrix([3, 1])
+    >>> P
+    array([[0.9, 0.3],
+           [0.3, 0.1]])
+    >>> P @ [1, 2]
+    array([1.5, 0.5])
+    """
+    Y = as_array(Y, "Y")
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2:
+        raise ValueError(f"`Y` must be a 1-D or 2-D array, got shape {Y.shape}")
+    if Y.shape[1] > Y.shape[0]:
+        raise ValueError(
+            f"`Y` must have at most as many columns as rows, got shape {Y.shape}"
+        )
+    Q, Rfac = np.linalg.qr(Y)
+    diag = np.abs(np.diag(Rfac))
+    scale = np.linalg.norm(Y, axis=0).max()
+    if scale == 0.0 or diag.min() <= 1e-12 * scale:
+        raise ValueError(
+            "`Y` must have linearly independent (and non-zero) columns, "
+            f"got rank {np.linalg.matrix_rank(Y)} for {Y.shape[1]} column(s)"
+        )
+    return Q @ Q.T
+
+
+def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
+    r"""Length of a convolution's output along one axis.
+
+    .. math::
+
+        n_{\text{out}} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1 .
+
+    Parameters
+    ----------
+    n : int
+        Input length (height or width), ``n >= 1``.
+    kernel_size : int
+        Kernel length :math:`k`, at most ``n + 2 * padding``.
+    stride : int, default 1
+        Step :math:`s` between windows, ``>= 1``.
+    padding : int, default 0
+        Zeros :math:`p` added at each end, ``>= 0``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range or the kernel does not fit the padded input.
+
+    Examples
+    --------
+    A 3 x 3 kernel over 5 pixels: 'valid' gives 3, padding 1 keeps 5, stride 2 gives 3.
+
+    >>> conv_output_size(5, 3), conv_output_size(5, 3, padding=1)
+    (3, 5)
+    >>> conv_output_size(5, 3, stride=2, padding=1)
+    3
+    """
+    n = check_scalar(n, "n", low=1, integer=True)
+    stride = check_scalar(stride, "stride", low=1, integer=True)
+    padding = check_scalar(padding, "padding", low=0, integer=True)
+    kernel_size = check_scalar(
+        kernel_size, "kernel_size", low=1, high=n + 2 * padding, integer=True
+    )
+    return (n + 2 * padding - kernel_size) // stride + 1
+
+
+def _image(x: Any) -> np.ndarray:
+    x = as_array(x, "x")
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3:
+        raise ValueError(
+            f"`x` must be an image of shape (H, W) or (C, H, W), got shape {x.shape}"
+        )
+    return x
+
+
+def im2col2d(
+    x: Any, kernel_size: tuple[int, int], stride: int = 1, padding: int = 0
+) -> np.ndarray:
+    r"""Stack every (zero-padded, strided) patch of an image as a row.
+
+    Parameters
+    ----------
+    x : array_like of shape (H, W) or (C, H, W)
+        Image with ``C`` channels (one channel if 2-D).
+    kernel_size : tuple of int (kh, kw)
+        Patch height and width.
+    stride : int, default 1
+        Step between patches, the same along both axes.
+    padding : int, default 0
+        Zeros added on every side before the patches are cut.
+
+    Returns
+    -------
+    ndarray of shape (H_out * W_out, C * kh * kw)
+        Row ``i * W_out + j`` is the patch whose top-left corner is at
+        ``(i * stride, j * stride)`` of the padded image, flattened channel by channel
+        (the order of ``kernel.reshape(C_out, -1)``). ``H_out`` and ``W_out`` are
+        :func:`conv_output_size` of ``H`` and ``W``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 2-D or 3-D, holds NaN or infinity, or the kernel does not fit
+        the padded image; ``stride``/``padding`` out of range.
+
+    Notes
+    -----
+    The patches are read with ``numpy.lib.stride_tricks.sliding_window_view`` and then
+    copied into one matrix, which costs :math:`k_h k_w` times the memory of the image:
+    the price of turning a convolution into one matrix product (GEMM).
+
+    Examples
+    --------
+    >>> x = np.arange(9).reshape(3, 3)
+    >>> im2col2d(x, (2, 2))
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
+    >>> im2col2d(x, (2, 2), stride=2, padding=1).shape
+    (4, 4)
+    """
+    x = _image(x)
+    if not isinstance(kernel_size, tuple | list) or len(kernel_size) != 2:
+        raise TypeError(f"`kernel_size` must be a pair (kh, kw), got {kernel_size!r}")
+    C, H, W = x.shape
+    stride = check_scalar(stride, "stride", low=1, integer=True)
+    padding = check_scalar(padding, "padding", low=0, integer=True)
+    kh = check_scalar(kernel_size[0], "kernel_size[0]", low=1, integer=True)
+    kw = check_scalar(kernel_size[1], "kernel_size[1]", low=1, integer=True)
+    h_out = conv_output_size(H, kh, stride, padding)
+    w_out = conv_output_size(W, kw, stride, padding)
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(1, 2))
+    win = win[:, ::stride, ::stride][:, :h_out, :w_out]  # (C, h_out, w_out, kh, kw)
+    return win.transpose(1, 2, 0, 3, 4).reshape(h_out * w_out, C * kh * kw)
+
+
+def _image_and_kernel(x: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    plain = np.ndim(x) == 2 and np.ndim(kernel) == 2
+    x = _image(x)
+    kernel = as_array(kernel, "kernel")
+    if kernel.ndim == 2:
+        kernel = kernel[None, None]
+    if kernel.ndim != 4:
+        raise ValueError(
+            "`kernel` must have shape (kh, kw) or (C_out, C_in, kh, kw), "
+            f"got shape {kernel.shape}"
+        )
+    if kernel.shape[1] != x.shape[0]:
+        raise ValueError(
+            f"`kernel` has {kernel.shape[1]} input channel(s) but `x` has "
+            f"{x.shape[0]} channel(s)"
+        )
+    return x, kernel, plain
+
+
+def cross_correlate2d(
+    x: Any, kernel: Any, stride: int = 1, padding: int = 0
+) -> np.ndarray:
+    r"""2-D cross-correlation by im2col: what a CNN "convolution" layer computes.
+
+    .. math::
+
+        y_{o,i,j} = \sum_{c} \sum_{a=0}^{k_h-1} \sum_{b=0}^{k_w-1}
+        \tilde x_{c,\, s i + a,\, s j + b}\; K_{o,c,a,b},
+
+    where :math:`\tilde x` is ``x`` zero-padded by ``padding`` on every side and
+    :math:`s` is the stride.
+
+    Parameters
+    ----------
+    x : array_like of shape (H, W) or (C_in, H, W)
+        Input image.
+    kernel : array_like of shape (kh, kw) or (C_out, C_in, kh, kw)
+        Filters; a 2-D kernel needs a one-channel image.
+    stride : int, default 1
+    padding : int, default 0
+
+    Returns
+    -------
+    ndarray of shape (H_out, W_out) or (C_out, H_out, W_out)
+        2-D when both ``x`` and ``kernel`` are 2-D. ``H_out``, ``W_out`` are given by
+        :func:`conv_output_size`.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match (channels, kernel larger than the padded image),
+        an input holds NaN or infinity, or ``stride``/``padding`` is out of range.
+
+    Notes
+    -----
+    One matrix product: ``im2col2d(x) @ kernel.reshape(C_out, -1).T``. With stride 1
+    and no padding, each output channel equals the sum over input channels of
+    ``scipy.signal.correlate2d(x[c], kernel[o, c], mode="valid")``, which the tests
+    check. No bias term is added.
+
+    Examples
+    --------
+    A vertical-edge (Sobel-like) kernel on an image that is dark on the left, bright on
+    the right:
+
+    >>> x = np.array([[0, 0, 1, 1]] * 3)
+    >>> k = np.array([[-1, 0, 1]] * 3)
+    >>> cross_correlate2d(x, k)
+    array([[3., 3.]])
+
+    With one ring of zero padding the output keeps the input's 3 x 4 shape; the zeros
+    beyond the bright right edge read as a falling edge (-2, -3):
+
+    >>> cross_correlate2d(x, k, padding=1)
+    array([[ 0.,  2.,  2., -2.],
+           [ 0.,  3.,  3., -3.],
+           [ 0.,  2.,  2., -2.]])
+    """
+    x, kernel, plain = _image_and_kernel(x, kernel)
+    c_out, _, kh, kw = kernel.shape
+    cols = im2col2d(x, (kh, kw), stride, padding)
+    h_out = conv_output_size(x.shape[1], kh, stride, padding)
+    w_out = conv_output_size(x.shape[2], kw, stride, padding)
+    y = (cols @ kernel.reshape(c_out, -1).T).T.reshape(c_out, h_out, w_out)
+    return y[0] if plain else y
+
+
+def convolve2d(x: Any, kernel: Any, stride: int = 1, padding: int = 0) -> np.ndarray:
+    r"""True 2-D convolution: :func:`cross_correlate2d` with each kernel flipped.
+
+    The kernel is rotated by 180 degrees (flipped along both spatial axes) before it
+    slides, as in :math:`(x * k)_{ij} = \sum_{a,b} x_{i+a, j+b}\, k_{k_h-1-a,\, k_w-1-b}`.
+
+    Parameters
+    ----------
+    x : array_like of shape (H, W) or (C_in, H, W)
+    kernel : array_like of shape (kh, kw) or (C_out, C_in, kh, kw)
+    stride : int, default 1
+    padding : int, default 0
+
+    Returns
+    -------
+    ndarray of shape (H_out, W_out) or (C_out, H_out, W_out)
+        With stride 1 and no padding, equal to
+        ``scipy.signal.convolve2d(x, kernel, mode="valid")`` for 2-D inputs.
+
+    Raises
+    ------
+    ValueError
+        As :func:`cross_correlate2d`.
+
+    Examples
+    --------
+    >>> x = np.array([[0, 0, 1, 1]] * 3)
+    >>> convolve2d(x, np.array([[-1, 0, 1]] * 3))
+    array([[-3., -3.]])
+    """
+    x, kernel, plain = _image_and_kernel(x, kernel)
+    y = cross_correlate2d(x, kernel[..., ::-1, ::-1], stride, padding)
+    return y[0] if plain else y
+
+
+def als_update(ratings: Any, fixed: Any, reg: float) -> np.ndarray:
+    r"""One half-step of alternating least squares: re-solve one side's factors.
+
+    With the item factors :math:`Q` held fixed, each user's factor vector is the
+    ridge-regression solution on that user's observed ratings,
+
+    .. math::
+
+        \vect p_u = \bigl(Q_{\Omega_u}^\top Q_{\Omega_u}
+        + \lambda I\bigr)^{-1} Q_{\Omega_u}^\top \vect r_{u,\Omega_u},
+
+    where :math:`\Omega_u` are the items user :math:`u` rated. Pass ``ratings.T`` and
+    the user factors to update the items instead.
+
+    Parameters
+    ----------
+    ratings : array_like of shape (n_rows, n_cols)
+        Ratings (already centred if you model biases separately); ``np.nan`` marks a
+        missing rating.
+    fixed : array_like of shape (n_cols, k)
+        The factors of the columns, held fixed.
+    reg : float
+        Ridge penalty :math:`\lambda > 0` (it also makes every system solvable).
+
+    Returns
+    -------
+    ndarray of shape (n_rows, k)
+        The new row factors; a row with no observed rating gets zeros.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match, ``fixed`` holds NaN/infinity, ``ratings`` holds
+        infinity or ``reg`` is not positive.
+
+    Notes
+    -----
+    Each row is an independent :math:`k \times k` solve, which is why ALS parallelises
+    so well (Spark MLlib, the ``implicit`` library). Alternating the two half-steps
+    never increases the regularised squared error.
+
+    Examples
+    --------
+    >>> R = np.array([[5, np.nan], [1, 1]])
+    >>> als_update(R, [[1.0], [2.0]], reg=1.0)
+    array([[2.5],
+           [0.5]])
+    """
+    R = as_array(ratings, "ratings", ndim=2, allow_nan=True)
+    Q = as_matrix(fixed, "fixed")
+    reg = check_scalar(reg, "reg", low=0, low_inclusive=False)
+    if Q.shape[0] != R.shape[1]:
+        raise ValueError(
+            f"`fixed` must have one row per column of `ratings` ({R.shape[1]}), "
+            f"got shape {Q.shape}"
+        )
+    k = Q.shape[1]
+    out = np.zeros((R.shape[0], k))
+    for u, row in enumerate(R):
+        seen = ~np.isnan(row)
+        if seen.any():
+            Qs = Q[seen]
+            out[u] = np.linalg.solve(Qs.T @ Qs + reg * np.eye(k), Qs.T @ row[seen])
+    return out

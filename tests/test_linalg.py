@@ -413,3 +413,190 @@ def test_matrix_factorization_is_reproducible():
 def test_matrix_factorization_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# --- projection, 2-D convolution by im2col, alternating least squares -------------
+
+from mlmath import (  # noqa: E402
+    als_update,
+    conv_output_size,
+    convolve2d,
+    cross_correlate2d,
+    im2col2d,
+    projection_matrix,
+)
+from scipy import signal  # noqa: E402
+
+
+def test_projection_of_a_vector_worked_example():
+    P = projection_matrix([3.0, 1.0])
+    assert np.allclose(P, np.outer([3, 1], [3, 1]) / 10)
+    assert np.allclose(P @ [1, 2], 0.5 * np.array([3, 1]))
+
+
+@given(arrays(float, (5, 2), elements=st.floats(-10, 10)), vectors(5))
+def test_projection_is_symmetric_idempotent_and_orthogonal(Y, x):
+    if np.linalg.matrix_rank(Y, tol=1e-6 * max(np.abs(Y).max(), 1e-300)) < 2:
+        with pytest.raises(ValueError, match="linearly independent"):
+            projection_matrix(Y)
+        return
+    P = projection_matrix(Y)
+    assert np.allclose(P, P.T)
+    assert np.allclose(P @ P, P, atol=1e-9)
+    # the residual is orthogonal to every column: the normal equations
+    assert np.allclose(Y.T @ (x - P @ x), 0, atol=1e-7 * (1 + np.abs(Y).max() ** 2))
+    assert np.isclose(np.trace(P), 2)
+
+
+def test_projection_matches_least_squares():
+    rng = np.random.default_rng(1)
+    Y, x = rng.normal(size=(6, 3)), rng.normal(size=6)
+    coef, *_ = np.linalg.lstsq(Y, x, rcond=None)
+    assert np.allclose(projection_matrix(Y) @ x, Y @ coef)
+
+
+@pytest.mark.parametrize(
+    ("arg", "match"),
+    [
+        ([0.0, 0.0], "linearly independent"),
+        ([[1.0, 2.0], [2.0, 4.0]], "linearly independent"),
+        (np.ones((2, 3)), "at most as many columns"),
+        (np.ones((2, 2, 2)), "1-D or 2-D"),
+        ([1.0, np.nan], "NaN"),
+    ],
+)
+def test_projection_errors(arg, match):
+    with pytest.raises(ValueError, match=match):
+        projection_matrix(arg)
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "s", "p", "expected"),
+    [(5, 3, 1, 0, 3), (5, 3, 1, 1, 5), (5, 3, 2, 1, 3), (7, 3, 2, 0, 3), (6, 3, 2, 0, 2),
+     (224, 7, 2, 3, 112), (1, 1, 1, 0, 1)],
+)
+def test_conv_output_size(n, k, s, p, expected):
+    assert conv_output_size(n, k, s, p) == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: conv_output_size(3, 4), ValueError, "kernel_size"),
+        (lambda: conv_output_size(3, 1, stride=0), ValueError, "stride"),
+        (lambda: conv_output_size(3, 1, padding=-1), ValueError, "padding"),
+        (lambda: conv_output_size(3.5, 1), TypeError, "`n`"),
+        (lambda: im2col2d(np.ones(4), (2, 2)), ValueError, "`x` must be an image"),
+        (lambda: im2col2d(np.ones((3, 3)), 2), TypeError, "kernel_size"),
+        (lambda: im2col2d(np.ones((3, 3)), (4, 1)), ValueError, "kernel_size"),
+        (lambda: cross_correlate2d(np.ones((2, 3, 3)), np.ones((1, 1, 2, 2))),
+         ValueError, "input channel"),
+        (lambda: cross_correlate2d(np.ones((3, 3)), np.ones(2)), ValueError, "`kernel`"),
+        (lambda: convolve2d([[1.0, np.inf]], [[1.0]]), ValueError, "infinity"),
+    ],
+)
+def test_conv2d_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_im2col2d_rows_are_patches():
+    x = np.arange(2 * 4 * 5, dtype=float).reshape(2, 4, 5)
+    cols = im2col2d(x, (2, 3), stride=2, padding=1)
+    xp = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    h_out, w_out = conv_output_size(4, 2, 2, 1), conv_output_size(5, 3, 2, 1)
+    assert cols.shape == (h_out * w_out, 2 * 2 * 3)
+    for i in range(h_out):
+        for j in range(w_out):
+            patch = xp[:, 2 * i:2 * i + 2, 2 * j:2 * j + 3]
+            assert np.array_equal(cols[i * w_out + j], patch.ravel())
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.integers(1, 3), st.integers(1, 3), st.integers(3, 8), st.integers(3, 8),
+    st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2),
+    st.integers(0, 2**32 - 1),
+)
+def test_conv2d_matches_scipy(c_in, c_out, H, W, kh, kw, stride, padding, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(c_in, H, W))
+    k = rng.normal(size=(c_out, c_in, kh, kw))
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    for ours, theirs in ((cross_correlate2d, signal.correlate2d),
+                         (convolve2d, signal.convolve2d)):
+        ref = np.stack([
+            sum(theirs(xp[c], k[o, c], mode="valid") for c in range(c_in))
+            [::stride, ::stride]
+            for o in range(c_out)
+        ])
+        y = ours(x, k, stride=stride, padding=padding)
+        assert y.shape == (c_out, conv_output_size(H, kh, stride, padding),
+                           conv_output_size(W, kw, stride, padding))
+        assert np.allclose(y, ref, atol=1e-12)
+
+
+def test_conv2d_single_channel_is_2d_and_does_not_mutate():
+    rng = np.random.default_rng(3)
+    x, k = rng.normal(size=(5, 6)), rng.normal(size=(3, 2))
+    x0, k0 = x.copy(), k.copy()
+    assert np.allclose(cross_correlate2d(x, k), signal.correlate2d(x, k, "valid"))
+    assert np.allclose(convolve2d(x, k), signal.convolve2d(x, k, "valid"))
+    assert np.array_equal(x, x0) and np.array_equal(k, k0)
+
+
+def test_conv2d_reduces_to_1d_on_a_row():
+    x, k = np.array([[1.0, 2, 3, 4, 5]]), np.array([[1.0, 0, -1]])
+    assert np.array_equal(convolve2d(x, k)[0], convolve1d(x[0], k[0]))
+    assert np.array_equal(cross_correlate2d(x, k)[0], cross_correlate1d(x[0], k[0]))
+
+
+def test_als_update_solves_ridge_per_row():
+    rng = np.random.default_rng(4)
+    R = rng.normal(size=(6, 5))
+    R[rng.random(R.shape) < 0.4] = np.nan
+    R[2] = np.nan                                  # a row with no rating
+    Q = rng.normal(size=(5, 2))
+    P = als_update(R, Q, reg=0.3)
+    assert np.array_equal(P[2], np.zeros(2))
+    for u in range(6):
+        seen = ~np.isnan(R[u])
+        if not seen.any():
+            continue
+        # ridge regression as an augmented least-squares problem
+        A = np.vstack([Q[seen], np.sqrt(0.3) * np.eye(2)])
+        b = np.concatenate([R[u, seen], np.zeros(2)])
+        assert np.allclose(P[u], np.linalg.lstsq(A, b, rcond=None)[0])
+
+
+def test_als_never_increases_the_objective():
+    rng = np.random.default_rng(5)
+    R = rng.normal(size=(8, 7)) + 3
+    R[rng.random(R.shape) < 0.5] = np.nan
+    seen, reg = ~np.isnan(R), 0.1
+    P, Q = rng.normal(size=(8, 2)), rng.normal(size=(7, 2))
+
+    def objective():
+        err = np.where(seen, R - P @ Q.T, 0.0)
+        return (err**2).sum() + reg * ((P**2).sum() + (Q**2).sum())
+
+    values = [objective()]
+    for _ in range(10):
+        P = als_update(R, Q, reg)
+        values.append(objective())
+        Q = als_update(R.T, P, reg)
+        values.append(objective())
+    assert all(b <= a + 1e-9 for a, b in zip(values, values[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: als_update(np.ones((2, 3)), np.ones((2, 1)), 1.0), ValueError, "`fixed`"),
+        (lambda: als_update(np.ones((2, 3)), np.ones((3, 1)), 0.0), ValueError, "`reg`"),
+        (lambda: als_update(np.ones(3), np.ones((3, 1)), 1.0), ValueError, "`ratings`"),
+    ],
+)
+def test_als_update_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
