@@ -1017,8 +1017,9 @@ def als_update(ratings: Any, fixed: Any, reg: float) -> np.ndarray:
 
     Notes
     -----
-    Each row is an independent :math:`k \times k` solve, which is why ALS parallelises
-    so well (Spark MLlib, the ``implicit`` library). Alternating the two half-steps
+    Each row is an independent :math:`k \times k` solve (batched here into one call of
+    ``numpy.linalg.solve``), which is why ALS parallelises so well (Spark MLlib, the
+    ``implicit`` library). Alternating the two half-steps
     never increases the regularised squared error.
 
     Examples
@@ -1037,10 +1038,8 @@ def als_update(ratings: Any, fixed: Any, reg: float) -> np.ndarray:
             f"got shape {Q.shape}"
         )
     k = Q.shape[1]
-    out = np.zeros((R.shape[0], k))
-    for u, row in enumerate(R):
-        seen = ~np.isnan(row)
-        if seen.any():
-            Qs = Q[seen]
-            out[u] = np.linalg.solve(Qs.T @ Qs + reg * np.eye(k), Qs.T @ row[seen])
-    return out
+    seen = (~np.isnan(R)).astype(float)                # (n_rows, n_cols) mask
+    # one k x k system per row, built for all rows at once: sum over observed columns
+    lhs = np.einsum("uj,jk,jl->ukl", seen, Q, Q) + reg * np.eye(k)
+    rhs = np.where(seen > 0, R, 0.0) @ Q               # (n_rows, k)
+    return np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]  # zero rhs -> zero row

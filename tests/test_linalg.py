@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.spatial.distance import cosine as scipy_cosine_distance
@@ -434,12 +434,12 @@ def test_projection_of_a_vector_worked_example():
     assert np.allclose(P @ [1, 2], 0.5 * np.array([3, 1]))
 
 
-@given(arrays(float, (5, 2), elements=st.floats(-10, 10)), vectors(5))
+@given(
+    arrays(float, (5, 2), elements=st.integers(-1000, 1000).map(lambda i: i / 100)),
+    vectors(5),
+)
 def test_projection_is_symmetric_idempotent_and_orthogonal(Y, x):
-    if np.linalg.matrix_rank(Y, tol=1e-6 * max(np.abs(Y).max(), 1e-300)) < 2:
-        with pytest.raises(ValueError, match="linearly independent"):
-            projection_matrix(Y)
-        return
+    assume(np.linalg.cond(Y) < 1e6)  # dependent columns: see test_projection_errors
     P = projection_matrix(Y)
     assert np.allclose(P, P.T)
     assert np.allclose(P @ P, P, atol=1e-9)
