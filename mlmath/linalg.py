@@ -685,9 +685,10 @@ class MatrixFactorization:
 def projection_matrix(Y: Any) -> np.ndarray:
     r"""Orthogonal projection onto the span of ``Y``: :math:`Y (Y^\top Y)^{-1} Y^\top`.
 
-    For one vector :math:`\vect y` this is :math:`\vect y \vect y^\top / \vect y^\top
-    \vect y`, and :math:`P\vect x` is the projection vector of :math:`\vect x` on the
-    line through :math:`\vect y`.
+    For one vector :math:`\mathbf{y}` this is
+    :math:`\mathbf{y} \mathbf{y}^\top / \mathbf{y}^\top \mathbf{y}`, and
+    :math:`P\mathbf{x}` is the projection vector of :math:`\mathbf{x}` on the line
+    through :math:`\mathbf{y}`.
 
     Parameters
     ----------
@@ -739,7 +740,9 @@ def projection_matrix(Y: Any) -> np.ndarray:
     return Q @ Q.T
 
 
-def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
+def conv_output_size(
+    n: int, kernel_size: int, stride: int = 1, padding: int = 0
+) -> int:
     r"""Length of a convolution's output along one axis.
 
     .. math::
@@ -949,7 +952,11 @@ def convolve2d(x: Any, kernel: Any, stride: int = 1, padding: int = 0) -> np.nda
     r"""True 2-D convolution: :func:`cross_correlate2d` with each kernel flipped.
 
     The kernel is rotated by 180 degrees (flipped along both spatial axes) before it
-    slides, as in :math:`(x * k)_{ij} = \sum_{a,b} x_{i+a, j+b}\, k_{k_h-1-a,\, k_w-1-b}`.
+    slides:
+
+    .. math::
+
+        (x * k)_{ij} = \sum_{a,b} x_{i+a,\, j+b}\; k_{k_h-1-a,\, k_w-1-b} .
 
     Parameters
     ----------
@@ -988,8 +995,8 @@ def als_update(ratings: Any, fixed: Any, reg: float) -> np.ndarray:
 
     .. math::
 
-        \vect p_u = \bigl(Q_{\Omega_u}^\top Q_{\Omega_u}
-        + \lambda I\bigr)^{-1} Q_{\Omega_u}^\top \vect r_{u,\Omega_u},
+        \mathbf{p}_u = \bigl(Q_{\Omega_u}^\top Q_{\Omega_u}
+        + \lambda I\bigr)^{-1} Q_{\Omega_u}^\top \mathbf{r}_{u,\Omega_u},
 
     where :math:`\Omega_u` are the items user :math:`u` rated. Pass ``ratings.T`` and
     the user factors to update the items instead.

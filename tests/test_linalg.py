@@ -11,17 +11,24 @@ import scipy.sparse as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import signal
 from scipy.spatial.distance import cosine as scipy_cosine_distance
 
 from mlmath import (
     MatrixFactorization,
+    als_update,
+    conv_output_size,
     convolve1d,
+    convolve2d,
     cosine_similarity,
     cosine_similarity_matrix,
     cross_correlate1d,
+    cross_correlate2d,
     im2col1d,
+    im2col2d,
     low_rank_approximation,
     pagerank,
+    projection_matrix,
     rotation_matrix,
     scaling_matrix,
     shear_matrix,
@@ -417,17 +424,6 @@ def test_matrix_factorization_errors(call, exc, match):
 
 # --- projection, 2-D convolution by im2col, alternating least squares -------------
 
-from mlmath import (  # noqa: E402
-    als_update,
-    conv_output_size,
-    convolve2d,
-    cross_correlate2d,
-    im2col2d,
-    projection_matrix,
-)
-from scipy import signal  # noqa: E402
-
-
 def test_projection_of_a_vector_worked_example():
     P = projection_matrix([3.0, 1.0])
     assert np.allclose(P, np.outer([3, 1], [3, 1]) / 10)
@@ -472,8 +468,8 @@ def test_projection_errors(arg, match):
 
 @pytest.mark.parametrize(
     ("n", "k", "s", "p", "expected"),
-    [(5, 3, 1, 0, 3), (5, 3, 1, 1, 5), (5, 3, 2, 1, 3), (7, 3, 2, 0, 3), (6, 3, 2, 0, 2),
-     (224, 7, 2, 3, 112), (1, 1, 1, 0, 1)],
+    [(5, 3, 1, 0, 3), (5, 3, 1, 1, 5), (5, 3, 2, 1, 3), (7, 3, 2, 0, 3),
+     (6, 3, 2, 0, 2), (224, 7, 2, 3, 112), (1, 1, 1, 0, 1)],
 )
 def test_conv_output_size(n, k, s, p, expected):
     assert conv_output_size(n, k, s, p) == expected
@@ -491,7 +487,8 @@ def test_conv_output_size(n, k, s, p, expected):
         (lambda: im2col2d(np.ones((3, 3)), (4, 1)), ValueError, "kernel_size"),
         (lambda: cross_correlate2d(np.ones((2, 3, 3)), np.ones((1, 1, 2, 2))),
          ValueError, "input channel"),
-        (lambda: cross_correlate2d(np.ones((3, 3)), np.ones(2)), ValueError, "`kernel`"),
+        (lambda: cross_correlate2d(np.ones((3, 3)), np.ones(2)),
+         ValueError, "`kernel`"),
         (lambda: convolve2d([[1.0, np.inf]], [[1.0]]), ValueError, "infinity"),
     ],
 )
@@ -592,9 +589,12 @@ def test_als_never_increases_the_objective():
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
-        (lambda: als_update(np.ones((2, 3)), np.ones((2, 1)), 1.0), ValueError, "`fixed`"),
-        (lambda: als_update(np.ones((2, 3)), np.ones((3, 1)), 0.0), ValueError, "`reg`"),
-        (lambda: als_update(np.ones(3), np.ones((3, 1)), 1.0), ValueError, "`ratings`"),
+        (lambda: als_update(np.ones((2, 3)), np.ones((2, 1)), 1.0),
+         ValueError, "`fixed`"),
+        (lambda: als_update(np.ones((2, 3)), np.ones((3, 1)), 0.0),
+         ValueError, "`reg`"),
+        (lambda: als_update(np.ones(3), np.ones((3, 1)), 1.0),
+         ValueError, "`ratings`"),
     ],
 )
 def test_als_update_errors(call, exc, match):
