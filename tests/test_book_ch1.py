@@ -109,7 +109,7 @@ def test_personalised_pagerank_matches_networkx(site):
 
 def test_convolution_statements(site):
     text = site.text(f"{CH1}/convolution")
-    assert "Winograd's minimal filtering for small kernels" in text
+    assert "Winograd’s minimal filtering for small kernels" in text
     assert "FFT-based convolution for large kernels" in text
     y, k = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, -1.0])
     full = np.convolve(y, k, "full").astype(int).tolist()
@@ -119,7 +119,7 @@ def test_convolution_statements(site):
     for i, yi in enumerate(y):
         ref[i:i + 3] += yi * k
     assert ref.astype(int).tolist() == full
-    assert "twice the ramp's slope" in text
+    assert "twice the ramp’s slope" in text
 
 
 def test_conv2d_worked_example_and_scipy(site):
