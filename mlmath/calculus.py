@@ -741,8 +741,9 @@ def gradient_descent(
     """
     check_callable(grad, "grad")
     x = as_array(x0, "x0", ndim=1)
-    learning_rate = check_scalar(learning_rate, "learning_rate", low=0,
-                                 low_inclusive=False)
+    learning_rate = check_scalar(
+        learning_rate, "learning_rate", low=0, low_inclusive=False
+    )
     n_iter = check_scalar(n_iter, "n_iter", low=0, integer=True)
     path = np.empty((n_iter + 1, x.size))
     path[0] = x
@@ -832,8 +833,10 @@ def attention_gradients(
     array([[-1.5639,  1.5639]])
     """
     _, P = scaled_dot_product_attention(Q, K, V, mask=mask)
-    Q, K, V = np.asarray(Q, dtype=float), np.asarray(K, dtype=float), np.asarray(
-        V, dtype=float
+    Q, K, V = (
+        np.asarray(Q, dtype=float),
+        np.asarray(K, dtype=float),
+        np.asarray(V, dtype=float),
     )
     G = as_matrix(grad_output, "grad_output")
     if G.shape != (Q.shape[0], V.shape[1]):

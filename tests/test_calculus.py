@@ -349,7 +349,11 @@ def test_matrix_calculus_identities_against_scipy_approx_fprime():
     from scipy.optimize import approx_fprime
 
     rng = np.random.default_rng(1)
-    A, b, x = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal(3)
+    A, b, x = (
+        rng.standard_normal((5, 3)),
+        rng.standard_normal(5),
+        rng.standard_normal(3),
+    )
     lsq = lambda v: float(np.sum((A @ v - b) ** 2))  # noqa: E731
     np.testing.assert_allclose(
         approx_fprime(x, lsq, 1e-7), 2 * A.T @ (A @ x - b), rtol=1e-5, atol=1e-5
@@ -407,6 +411,7 @@ def _attention_loss_fd(Q, K, V, C, mask=None):
     args = [np.asarray(a, dtype=float) for a in (Q, K, V)]
     grads = []
     for i in range(3):
+
         def loss(flat, i=i):
             trial = list(args)
             trial[i] = flat.reshape(args[i].shape)
@@ -458,4 +463,6 @@ def test_attention_gradients_errors_and_no_mutation():
     with pytest.raises(ValueError, match="`Q` and `K`"):
         attention_gradients(Q, np.ones((2, 2)), np.ones((2, 4)), np.ones((2, 4)))
     with pytest.raises(TypeError, match="`mask` must be boolean"):
-        attention_gradients(Q, Q, np.ones((2, 4)), np.ones((2, 4)), mask=np.ones((2, 2)))
+        attention_gradients(
+            Q, Q, np.ones((2, 4)), np.ones((2, 4)), mask=np.ones((2, 2))
+        )
