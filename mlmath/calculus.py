@@ -648,7 +648,9 @@ def numerical_hessian(
     TypeError
         If ``f`` is not callable.
     ValueError
-        If ``x`` is not 1-D, ``h`` is not positive or ``f`` does not return a scalar.
+        If ``x`` is not 1-D, ``h`` is not positive, ``f`` does not return a scalar, or
+        ``f`` returns NaN or infinity at one of the points it is evaluated at (a Hessian
+        built from such values would be meaningless).
 
     Notes
     -----
@@ -682,6 +684,11 @@ def numerical_hessian(
                 - _scalar(f, x - ei + ej)
                 + _scalar(f, x - ei - ej)
             ) / (4 * h * h)
+    if not np.all(np.isfinite(H)):
+        raise ValueError(
+            "`f` returned NaN or infinity within `h` of `x` (each point x +- h e_i "
+            "+- h e_j is evaluated); choose a smaller `h` or a point inside the domain"
+        )
     return H
 
 
@@ -715,8 +722,8 @@ def gradient_descent(
         If ``grad`` is not callable.
     ValueError
         If ``x0`` is not 1-D, ``learning_rate`` is not positive, ``n_iter`` is
-        negative, ``grad`` returns the wrong shape, or the iterates overflow (the step
-        is too large and the method diverges).
+        negative, ``grad`` returns the wrong shape or a NaN or infinite value, or the
+        iterates overflow (the step is too large and the method diverges).
 
     Notes
     -----
@@ -752,6 +759,12 @@ def gradient_descent(
         if g.shape != x.shape:
             raise ValueError(
                 f"`grad` must return an array of shape {x.shape}, got {g.shape}"
+            )
+        if not np.all(np.isfinite(g)):
+            raise ValueError(
+                f"`grad` returned NaN or infinity at step {t} "
+                f"(norm of x_t = {np.linalg.norm(path[t]):.3g}): either gradient "
+                "descent diverged (reduce `learning_rate`) or `grad` fails there"
             )
         with np.errstate(over="ignore", invalid="ignore"):
             path[t + 1] = path[t] - learning_rate * g

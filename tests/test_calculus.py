@@ -466,3 +466,13 @@ def test_attention_gradients_errors_and_no_mutation():
         attention_gradients(
             Q, Q, np.ones((2, 4)), np.ones((2, 4)), mask=np.ones((2, 2))
         )
+
+
+def test_hessian_and_gradient_descent_refuse_non_finite_values():
+    # log is NaN left of 0: the stencil around 1e-5 reaches negative x
+    with pytest.raises(ValueError, match="`f` returned NaN or infinity within `h`"):
+        numerical_hessian(lambda v: float(np.log(v[0])), [1e-5])
+    assert np.isfinite(numerical_hessian(lambda v: float(np.log(v[0])), [1.0])).all()
+    # a NaN gradient is reported as such, not as a divergence of the iterates
+    with pytest.raises(ValueError, match="`grad` returned NaN or infinity at step 0"):
+        gradient_descent(lambda v: np.full_like(v, np.nan), [1.0], 0.1)
