@@ -281,3 +281,41 @@ def test_ch2_exercises_new_solutions(site):
     assert "<li><p>\\frac" not in site.html(f"{CH2}/exercises")
     assert "after 40 steps the norm is still 0.7071" in text
     assert "converges for \\(0 < \\eta <\\) 0.5" in text
+
+
+# -- Chapter 2 referee fixes: claims that were typed or only implied, now decided ------
+def test_gradients_page_taylor_orders_are_measured(site):
+    text = site.text(f"{CH2}/gradients")
+    lin = _number(r"fitted log-log slopes are (\d\.\d+)", text)
+    quad = _number(r"fitted log-log slopes are \d\.\d+ and (\d\.\d+)", text)
+    assert lin == pytest.approx(2.0, abs=0.01) and quad == pytest.approx(3.0, abs=0.01)
+    assert "lines rising from left to right" in site.html(f"{CH2}/gradients")
+
+
+def test_backpropagation_page_names_the_weight_penalty(site):
+    text = site.text(f"{CH2}/backpropagation")
+    assert "mean cross-entropy plus the L2 weight penalty" in text
+    loss = _number(r"in the first epoch to (\d\.\d+) in the last", text)
+    penalty = _number(r"About (\d\.\d+) of this is the weight penalty", text)
+    # recomputed without mlmath: 0.5 * 1e-4 * sum ||W||^2 of a fresh run is about 0.015
+    assert 0.2 * loss < penalty < 0.5 * loss
+    assert "was first analysed" not in text
+
+
+def test_attention_page_explains_the_small_query_gradient(site):
+    text = site.text(f"{CH2}/attention")
+    jac = _number(r"Frobenius norm (\d\.\d+) for the row of", text)
+    jac_max = _number(r"close to the largest value, (\d\.\d+)", text)
+    # uniform weights over three keys: ||diag(p) - pp'||_F = sqrt(2)/3
+    assert jac == pytest.approx(np.sqrt(2) / 3, abs=0.01) and jac_max == 0.5
+    assert jac > 0.9 * jac_max
+    assert "close to the values for" not in text
+    lo = _number(r"the scaled curves stay between (\d\.\d+)", text)
+    hi = _number(r"the scaled curves stay between \d\.\d+ and (\d\.\d+)", text)
+    assert 0.15 < lo < hi < 0.3  # flat, far below the unscaled 0.956 at d_k = 512
+
+
+def test_ch2_exercise_fd_error_is_glued(site):
+    text = site.text(f"{CH2}/exercises")
+    err = _number(r"returns the same vector up to (\S+)\.", text)
+    assert 0 < err < 1e-9
