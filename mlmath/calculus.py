@@ -22,6 +22,9 @@ __all__ = [
     "causal_mask",
     "scaled_dot_product_attention",
     "MLP",
+    "numerical_hessian",
+    "gradient_descent",
+    "attention_gradients",
 ]
 
 
@@ -68,7 +71,8 @@ def numerical_gradient(
     -----
     Costs :math:`2n` evaluations of ``f`` (central) or :math:`n + 1` (forward), so it
     is a *checking* tool: reverse-mode differentiation (backpropagation) gives the whole
-    gradient for about the cost of one evaluation. Round-off grows like
+    gradient at a small constant multiple of the cost of one evaluation, independent
+    of :math:`n`. Round-off grows like
     :math:`\epsilon_{\mathrm{mach}} / h`, so very small ``h`` is worse, not better;
     ``h = 1e-5`` is near the optimum :math:`\epsilon_{\mathrm{mach}}^{1/3}` for central
     differences.
@@ -612,3 +616,249 @@ class MLP:
         analytic = np.concatenate([g.ravel() for g in gW + gb])
         denom = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), 1e-12)
         return float(np.linalg.norm(analytic - numeric) / denom)
+
+
+def numerical_hessian(
+    f: Callable[[np.ndarray], float], x: ArrayLike, h: float = 1e-4
+) -> np.ndarray:
+    r"""Hessian matrix of a scalar function by central differences.
+
+    .. math::
+
+        H_{ij} \approx \frac{f(x + he_i + he_j) - f(x + he_i - he_j)
+        - f(x - he_i + he_j) + f(x - he_i - he_j)}{4h^2}.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``, a scalar function of a 1-D array.
+    x : array_like of shape (n,)
+        The point at which to differentiate.
+    h : float, default 1e-4
+        The step; must be positive.
+
+    Returns
+    -------
+    H : ndarray of shape (n, n)
+        :math:`H_{ij} = \partial^2 f / \partial x_i \partial x_j`, symmetric by
+        construction (each pair :math:`i \le j` is computed once).
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not callable.
+    ValueError
+        If ``x`` is not 1-D, ``h`` is not positive, ``f`` does not return a scalar, or
+        ``f`` returns NaN or infinity at one of the points it is evaluated at (a Hessian
+        built from such values would be meaningless).
+
+    Notes
+    -----
+    :math:`4` evaluations per entry of the upper triangle, about :math:`2n^2` in all: a
+    checking tool for small :math:`n`. The truncation error is :math:`O(h^2)`, the
+    round-off error grows like :math:`\epsilon_{\mathrm{mach}}|f|/h^2`, so the best
+    step is near :math:`\epsilon_{\mathrm{mach}}^{1/4} \approx 10^{-4}`.
+
+    Examples
+    --------
+    :math:`f(x, y) = x^2 + xy + y^2` has the constant Hessian
+    :math:`\begin{pmatrix} 2 & 1 \\ 1 & 2 \end{pmatrix}`:
+
+    >>> f = lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2
+    >>> numerical_hessian(f, [1.0, 2.0]).round(6)
+    array([[2., 1.],
+           [1., 2.]])
+    """
+    check_callable(f, "f")
+    x = as_array(x, "x", ndim=1)
+    h = check_scalar(h, "h", low=0, low_inclusive=False)
+    n = x.size
+    eye = np.eye(n) * h
+    H = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            ei, ej = eye[i], eye[j]
+            H[i, j] = H[j, i] = (
+                _scalar(f, x + ei + ej)
+                - _scalar(f, x + ei - ej)
+                - _scalar(f, x - ei + ej)
+                + _scalar(f, x - ei - ej)
+            ) / (4 * h * h)
+    if not np.all(np.isfinite(H)):
+        raise ValueError(
+            "`f` returned NaN or infinity within `h` of `x` (each point x +- h e_i "
+            "+- h e_j is evaluated); choose a smaller `h` or a point inside the domain"
+        )
+    return H
+
+
+def gradient_descent(
+    grad: Callable[[np.ndarray], ArrayLike],
+    x0: ArrayLike,
+    learning_rate: float,
+    n_iter: int = 100,
+) -> np.ndarray:
+    r"""Plain gradient descent :math:`x_{t+1} = x_t - \eta \nabla f(x_t)`.
+
+    Parameters
+    ----------
+    grad : callable
+        ``grad(x) -> array of the shape of x``, the gradient :math:`\nabla f`.
+    x0 : array_like of shape (n,)
+        The starting point.
+    learning_rate : float
+        The step size :math:`\eta > 0`.
+    n_iter : int, default 100
+        Number of steps, at least 0 (the routine always takes them all).
+
+    Returns
+    -------
+    path : ndarray of shape (n_iter + 1, n)
+        ``path[t]`` is :math:`x_t`; ``path[0]`` is ``x0``.
+
+    Raises
+    ------
+    TypeError
+        If ``grad`` is not callable.
+    ValueError
+        If ``x0`` is not 1-D, ``learning_rate`` is not positive, ``n_iter`` is
+        negative, ``grad`` returns the wrong shape or a NaN or infinite value, or the
+        iterates overflow (the step is too large and the method diverges).
+
+    Notes
+    -----
+    On a quadratic :math:`f(x) = \tfrac12 x^\top H x` with eigenvalues
+    :math:`0 < \lambda_{\min} \le \lambda_{\max}` of :math:`H`, the error along
+    eigenvector :math:`i` is multiplied by :math:`1 - \eta\lambda_i` at every step, so
+    the method converges if and only if :math:`\eta < 2/\lambda_{\max}`, fastest at
+    :math:`\eta = 2/(\lambda_{\min} + \lambda_{\max})`. The book's optimisation
+    chapter covers the methods used in practice (momentum, Adam, Newton).
+
+    Examples
+    --------
+    :math:`f(x, y) = x^2 + xy + y^2` has gradient :math:`(2x + y, x + 2y)`:
+
+    >>> grad = lambda v: np.array([2 * v[0] + v[1], v[0] + 2 * v[1]])
+    >>> path = gradient_descent(grad, [1.0, 2.0], learning_rate=0.5, n_iter=3)
+    >>> path
+    array([[ 1.   ,  2.   ],
+           [-1.   , -0.5  ],
+           [ 0.25 ,  0.5  ],
+           [-0.25 , -0.125]])
+    """
+    check_callable(grad, "grad")
+    x = as_array(x0, "x0", ndim=1)
+    learning_rate = check_scalar(
+        learning_rate, "learning_rate", low=0, low_inclusive=False
+    )
+    n_iter = check_scalar(n_iter, "n_iter", low=0, integer=True)
+    path = np.empty((n_iter + 1, x.size))
+    path[0] = x
+    for t in range(n_iter):
+        g = np.asarray(grad(path[t]), dtype=float)
+        if g.shape != x.shape:
+            raise ValueError(
+                f"`grad` must return an array of shape {x.shape}, got {g.shape}"
+            )
+        if not np.all(np.isfinite(g)):
+            raise ValueError(
+                f"`grad` returned NaN or infinity at step {t} "
+                f"(norm of x_t = {np.linalg.norm(path[t]):.3g}): either gradient "
+                "descent diverged (reduce `learning_rate`) or `grad` fails there"
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            path[t + 1] = path[t] - learning_rate * g
+        if not np.all(np.isfinite(path[t + 1])):
+            raise ValueError(
+                f"gradient descent diverged at step {t + 1} (the iterate overflowed); "
+                "reduce `learning_rate`"
+            )
+    return path
+
+
+def attention_gradients(
+    Q: ArrayLike,
+    K: ArrayLike,
+    V: ArrayLike,
+    grad_output: ArrayLike,
+    mask: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backward pass of scaled dot-product attention.
+
+    With :math:`S = QK^\top/\sqrt{d_k}`, :math:`P = \mathrm{softmax}(S)` (by rows)
+    and :math:`O = PV`, a scalar loss with adjoint :math:`\bar O =
+    \partial L/\partial O` has
+
+    .. math::
+
+        \bar V = P^\top \bar O, \quad \bar P = \bar O V^\top, \quad
+        \bar S_{ij} = P_{ij}\Big(\bar P_{ij} - \sum_k \bar P_{ik} P_{ik}\Big),
+        \quad \bar Q = \bar S K / \sqrt{d_k}, \quad
+        \bar K = \bar S^\top Q / \sqrt{d_k}.
+
+    Parameters
+    ----------
+    Q : array_like of shape (n_q, d_k)
+    K : array_like of shape (n_k, d_k)
+    V : array_like of shape (n_k, d_v)
+    grad_output : array_like of shape (n_q, d_v)
+        :math:`\bar O`, the gradient of the loss with respect to the output.
+    mask : array_like of bool, shape (n_q, n_k), optional
+        As in :func:`scaled_dot_product_attention` (``True`` = may attend).
+
+    Returns
+    -------
+    grad_Q : ndarray of shape (n_q, d_k)
+    grad_K : ndarray of shape (n_k, d_k)
+    grad_V : ndarray of shape (n_k, d_v)
+        Each gradient has the shape of its variable.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit together (as in
+        :func:`scaled_dot_product_attention`), or ``grad_output`` does not have shape
+        (n_q, d_v).
+    TypeError
+        If the mask is not boolean.
+
+    Notes
+    -----
+    The row rule for :math:`\bar S` is the softmax Jacobian
+    :math:`\operatorname{diag}(p) - pp^\top` applied to each row of :math:`\bar P`.
+    Masked entries have :math:`P_{ij} = 0` and so receive no gradient. The cost is about
+    twice that of the forward pass (four matrix products against two).
+
+    Examples
+    --------
+    With :math:`L = \sum_{ij} O_{ij}` (so :math:`\bar O` is all ones), the gradient
+    with respect to :math:`V` is :math:`P^\top\mathbf 1`, the column sums of the
+    weights:
+
+    >>> Q = np.array([[1.0, 0.0]])
+    >>> K = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> V = np.array([[10.0], [20.0]])
+    >>> gQ, gK, gV = attention_gradients(Q, K, V, np.ones((1, 1)))
+    >>> gV.round(4)
+    array([[0.6698],
+           [0.3302]])
+    >>> gQ.round(4)
+    array([[-1.5639,  1.5639]])
+    """
+    _, P = scaled_dot_product_attention(Q, K, V, mask=mask)
+    Q, K, V = (
+        np.asarray(Q, dtype=float),
+        np.asarray(K, dtype=float),
+        np.asarray(V, dtype=float),
+    )
+    G = as_matrix(grad_output, "grad_output")
+    if G.shape != (Q.shape[0], V.shape[1]):
+        raise ValueError(
+            f"`grad_output` must have shape (n_q, d_v) = {(Q.shape[0], V.shape[1])}, "
+            f"got {G.shape}"
+        )
+    scale = 1.0 / np.sqrt(Q.shape[1])
+    grad_V = P.T @ G
+    grad_P = G @ V.T
+    grad_S = P * (grad_P - np.sum(grad_P * P, axis=1, keepdims=True))
+    return scale * grad_S @ K, scale * grad_S.T @ Q, grad_V

@@ -173,3 +173,149 @@ def test_index_pages_link_every_section(site, chapter):
     for section in sections:
         assert f'href="{section}.html"' in html
     assert "Learning objectives" in site.text(f"{chapter}/index")
+
+
+# -- Chapter 2 additions: layout convention, Hessian, step size, cost, attention ---
+NEW_CH2_FIGURES = {
+    f"{CH2}/gradients": ["fig-ch2-taylor", "fig-ch2-gd-rates"],
+    f"{CH2}/backpropagation": ["fig-ch2-vanishing"],
+}
+
+
+def _number(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    assert match, f"pattern not found: {pattern}"
+    return float(match.group(1))
+
+
+@pytest.mark.parametrize("page", sorted(NEW_CH2_FIGURES))
+def test_new_ch2_figures_have_alt_text_and_captions(site, page):
+    html = site.html(page)
+    for name in NEW_CH2_FIGURES[page]:
+        match = re.search(
+            rf'<figure[^>]*id="{name}"[^>]*>(.*?)</figure>', html, flags=re.S
+        )
+        assert match, f"figure {name} missing on {page}"
+        alt = re.search(r'<img alt="([^"]*)"', match.group(1))
+        assert alt and len(alt.group(1)) > 40, f"figure {name} lacks alt text"
+        assert "<figcaption" in match.group(1)
+
+
+def test_gradients_page_hessian_taylor_and_step_size(site):
+    text = site.text(f"{CH2}/gradients")
+    assert "Layout convention of this chapter" in text
+    assert "numerator layout" in text and "denominator layout" in text
+    # the quadratic model beats the linear one (values recomputed here)
+    exact = np.exp(0.1) + 0.1 * 1.1**2
+    lin = _number(r"linear model is off by (\d\.\d+)", text)
+    quad = _number(r"quadratic model by only (\d\.\d+)", text)
+    assert lin == pytest.approx(abs(exact - 1.2), abs=1e-4)
+    assert quad == pytest.approx(abs(exact - 1.225), abs=1e-5)
+    assert quad < lin / 10
+    # step-size experiment: the order stated in the prose, recomputed independently
+    H = np.array([[2.0, 1.0], [1.0, 2.0]])
+
+    def final_f(eta):
+        x = np.array([1.0, 2.0])
+        for _ in range(25):
+            x = x - eta * H @ x
+        return 0.5 * x @ H @ x
+
+    finals = {eta: final_f(eta) for eta in (0.1, 0.5, 0.6, 0.7)}
+    assert finals[0.5] < finals[0.6] < finals[0.1] < 7.0 < finals[0.7]
+    assert "the smallest final value is at \\(\\eta =\\) 0.5" in text
+    assert "predicts convergence for \\(\\eta <\\) 0.667" in text
+    shown = _number(r"it has grown to (\d+)", text)
+    assert shown == pytest.approx(finals[0.7], abs=0.5)
+
+
+def test_backpropagation_page_cost_and_vanishing(site):
+    text = site.text(f"{CH2}/backpropagation")
+    # one cost statement, and no leftover of the old ones
+    assert "about the cost of one forward sweep" not in text
+    assert "costs about twice the forward pass" not in text
+    forward = 64 * 64 + 64 * 10
+    backward = forward + 64 * 10
+    assert f"= {forward} multiply–adds" in text
+    assert f"{backward} multiply–adds" in text
+    ratio = _number(r"multiply–adds, (\d\.\d+) times the forward pass", text)
+    assert ratio == pytest.approx(backward / forward, abs=0.005) and 1 < ratio < 2
+    assert "Forward mode would need 4810 sweeps" in text
+    after_ce = text.split("softmax–cross")[1]
+    assert _number(r"agree with .{0,40}?to (\S+)\.", after_ce) < 1e-6
+    # vanishing / exploding: the orders of magnitude the prose states
+    relu1 = _number(r"by a factor of (\S+) with ReLU and variance", text)
+    relu4 = _number(r"by (\S+) with variance \\\(4/n\\\)", text)
+    he = _number(r"by only (\S+) with He initialisation", text)
+    sigmoid = _number(r"and by (\S+) with sigmoid units", text)
+    assert sigmoid < relu1 < 1e-2 and relu4 > 1e2 and 0.05 < he < 20
+
+
+def test_attention_page_row_by_hand_and_gradients(site):
+    text = site.text(f"{CH2}/attention")
+    assert "True" in text and "may attend" in text
+    # one row by hand, recomputed without mlmath
+    X = np.array([[0.1, 0.2, 0.1, 0.3], [0.5, 0.4, 0.6, 0.2], [0.3, 0.5, 0.2, 0.4]])
+    rng = np.random.default_rng(42)
+    W_Q, W_K, W_V = (0.5 * rng.standard_normal((4, 3)) for _ in range(3))
+    Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+    s = K @ Q[2] / np.sqrt(3)
+    w = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+    for value in (*s, *w):
+        assert f"{value:.4f}" in text
+    out = ", ".join(f"{v:.3f}" for v in w @ V)
+    assert f"= ({out}), the third row of output" in text
+    checks = text.split("The largest differences are")[1]
+    for name in "QKV":
+        err = _number(rf"(\S+) for \\\({name}\\\)", checks)
+        assert err < 1e-7
+    gv = _number(r"the largest entry of \\\(\\bar V\\\) is (\d\.\d+)", text)
+    gq = _number(r"of \\\(\\bar Q\\\) only (\d\.\d+)", text)
+    assert gq < gv
+    assert "MultiHead" in text
+
+
+def test_ch2_exercises_new_solutions(site):
+    text = site.text(f"{CH2}/exercises")
+    assert "\\frac{h^4}{24}" in text  # the Taylor expansion renders as one display
+    assert "<li><p>\\frac" not in site.html(f"{CH2}/exercises")
+    assert "after 40 steps the norm is still 0.7071" in text
+    assert "converges for \\(0 < \\eta <\\) 0.5" in text
+
+
+# -- Chapter 2 referee fixes: claims that were typed or only implied, now decided ------
+def test_gradients_page_taylor_orders_are_measured(site):
+    text = site.text(f"{CH2}/gradients")
+    lin = _number(r"fitted log-log slopes are (\d\.\d+)", text)
+    quad = _number(r"fitted log-log slopes are \d\.\d+ and (\d\.\d+)", text)
+    assert lin == pytest.approx(2.0, abs=0.01) and quad == pytest.approx(3.0, abs=0.01)
+    assert "lines rising from left to right" in site.html(f"{CH2}/gradients")
+
+
+def test_backpropagation_page_names_the_weight_penalty(site):
+    text = site.text(f"{CH2}/backpropagation")
+    assert "mean cross-entropy plus the L2 weight penalty" in text
+    loss = _number(r"in the first epoch to (\d\.\d+) in the last", text)
+    penalty = _number(r"About (\d\.\d+) of this is the weight penalty", text)
+    # recomputed without mlmath: 0.5 * 1e-4 * sum ||W||^2 of a fresh run is about 0.015
+    assert 0.2 * loss < penalty < 0.5 * loss
+    assert "was first analysed" not in text
+
+
+def test_attention_page_explains_the_small_query_gradient(site):
+    text = site.text(f"{CH2}/attention")
+    jac = _number(r"Frobenius norm (\d\.\d+) for the row of", text)
+    jac_max = _number(r"close to the largest value, (\d\.\d+)", text)
+    # uniform weights over three keys: ||diag(p) - pp'||_F = sqrt(2)/3
+    assert jac == pytest.approx(np.sqrt(2) / 3, abs=0.01) and jac_max == 0.5
+    assert jac > 0.9 * jac_max
+    assert "close to the values for" not in text
+    lo = _number(r"the scaled curves stay between (\d\.\d+)", text)
+    hi = _number(r"the scaled curves stay between \d\.\d+ and (\d\.\d+)", text)
+    assert 0.15 < lo < hi < 0.3  # flat, far below the unscaled 0.956 at d_k = 512
+
+
+def test_ch2_exercise_fd_error_is_glued(site):
+    text = site.text(f"{CH2}/exercises")
+    err = _number(r"returns the same vector up to (\S+)\.", text)
+    assert 0 < err < 1e-9

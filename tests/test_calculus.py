@@ -320,3 +320,159 @@ def test_mlp_errors():
 def test_finite_differences_need_a_callable(func):
     with pytest.raises(TypeError, match="`f` must be callable, got list"):
         func([1.0, 2.0], [1.0, 2.0])
+
+
+# -- Hessian, gradient descent, attention gradients (Chapter 2 additions) ---------
+from mlmath import attention_gradients, gradient_descent, numerical_hessian  # noqa: E402
+
+
+def test_hessian_matches_scipy_rosenbrock():
+    from scipy.optimize import rosen, rosen_hess
+
+    for x in ([1.0, 1.0, 1.0], [-1.2, 1.0, 0.5, 2.0], [0.3, -0.7]):
+        H = numerical_hessian(rosen, x)
+        np.testing.assert_allclose(H, rosen_hess(x), rtol=1e-5, atol=1e-4)
+        np.testing.assert_array_equal(H, H.T)
+
+
+def test_hessian_worked_example_and_quadratic_form():
+    g = lambda v: np.exp(v[0]) + v[0] * v[1] ** 2  # noqa: E731
+    np.testing.assert_allclose(
+        numerical_hessian(g, [0.0, 1.0]), [[1.0, 2.0], [2.0, 0.0]], atol=1e-6
+    )
+    A = np.random.default_rng(0).standard_normal((4, 4))
+    H = numerical_hessian(lambda v: v @ A @ v, np.ones(4))
+    np.testing.assert_allclose(H, A + A.T, atol=1e-6)
+
+
+def test_matrix_calculus_identities_against_scipy_approx_fprime():
+    from scipy.optimize import approx_fprime
+
+    rng = np.random.default_rng(1)
+    A, b, x = (
+        rng.standard_normal((5, 3)),
+        rng.standard_normal(5),
+        rng.standard_normal(3),
+    )
+    lsq = lambda v: float(np.sum((A @ v - b) ** 2))  # noqa: E731
+    np.testing.assert_allclose(
+        approx_fprime(x, lsq, 1e-7), 2 * A.T @ (A @ x - b), rtol=1e-5, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        numerical_gradient(lsq, x), 2 * A.T @ (A @ x - b), atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("bad", [[[1.0, 2.0]], 3.0])
+def test_hessian_errors(bad):
+    with pytest.raises(ValueError, match="`x` must be a 1-D array"):
+        numerical_hessian(lambda v: 0.0, bad)
+    with pytest.raises(ValueError, match="`h` must be in"):
+        numerical_hessian(lambda v: 0.0, [1.0], h=0.0)
+    with pytest.raises(TypeError, match="`f` must be callable"):
+        numerical_hessian(None, [1.0])
+
+
+def test_gradient_descent_docstring_example_and_step_size_threshold():
+    H = np.array([[2.0, 1.0], [1.0, 2.0]])  # eigenvalues 1 and 3
+    grad = lambda v: H @ v  # noqa: E731
+    for eta in (0.1, 0.5, 0.6):
+        path = gradient_descent(grad, [1.0, 2.0], eta, n_iter=200)
+        assert np.linalg.norm(path[-1]) < 1e-8
+    path = gradient_descent(grad, [1.0, 2.0], 0.7, n_iter=50)
+    assert np.linalg.norm(path[-1]) > 100 * np.linalg.norm(path[0])
+    # exactly the predicted factor per step along each eigenvector
+    lam, U = np.linalg.eigh(H)
+    path = gradient_descent(grad, [1.0, 2.0], 0.6, n_iter=5)
+    c = path @ U
+    np.testing.assert_allclose(c[1:] / c[:-1], np.tile(1 - 0.6 * lam, (5, 1)))
+
+
+def test_gradient_descent_does_not_mutate_and_errors():
+    x0 = np.array([1.0, 2.0])
+    path = gradient_descent(lambda v: 2 * v, x0, 0.1, n_iter=3)
+    assert path.shape == (4, 2) and np.array_equal(x0, [1.0, 2.0])
+    assert gradient_descent(lambda v: v, x0, 0.1, n_iter=0).shape == (1, 2)
+    with pytest.raises(ValueError, match="`learning_rate` must be in"):
+        gradient_descent(lambda v: v, x0, 0.0)
+    with pytest.raises(ValueError, match="`n_iter` must be in"):
+        gradient_descent(lambda v: v, x0, 0.1, n_iter=-1)
+    with pytest.raises(ValueError, match="`grad` must return an array of shape"):
+        gradient_descent(lambda v: v[:1], x0, 0.1)
+    with pytest.raises(ValueError, match="diverged"):
+        gradient_descent(lambda v: 10.0 * v, x0, 1.0, n_iter=1000)
+    with pytest.raises(TypeError, match="`grad` must be callable"):
+        gradient_descent("grad", x0, 0.1)
+
+
+def _attention_loss_fd(Q, K, V, C, mask=None):
+    from scipy.optimize import approx_fprime
+
+    args = [np.asarray(a, dtype=float) for a in (Q, K, V)]
+    grads = []
+    for i in range(3):
+
+        def loss(flat, i=i):
+            trial = list(args)
+            trial[i] = flat.reshape(args[i].shape)
+            return float(np.sum(C * scaled_dot_product_attention(*trial, mask=mask)[0]))
+
+        grads.append(approx_fprime(args[i].ravel(), loss, 1e-7).reshape(args[i].shape))
+    return grads
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_attention_gradients_match_scipy_finite_differences(seed, masked):
+    rng = np.random.default_rng(seed)
+    n, d_k, d_v = 4, 3, 2
+    Q, K = rng.standard_normal((n, d_k)), rng.standard_normal((n, d_k))
+    V, C = rng.standard_normal((n, d_v)), rng.standard_normal((n, d_v))
+    mask = causal_mask(n) if masked else None
+    analytic = attention_gradients(Q, K, V, C, mask=mask)
+    for a, fd in zip(analytic, _attention_loss_fd(Q, K, V, C, mask), strict=True):
+        np.testing.assert_allclose(a, fd, atol=2e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.1, 5.0))
+def test_attention_gradients_invariances(seed, c):
+    rng = np.random.default_rng(seed)
+    Q, K, V = (rng.standard_normal((3, 2)) for _ in range(3))
+    G = rng.standard_normal((3, 2))
+    gQ, gK, gV = attention_gradients(Q, K, V, G)
+    # adding a constant vector to every key shifts each row of scores by a constant,
+    # so the loss cannot change along that direction: the rows of K-bar sum to zero
+    np.testing.assert_allclose(gK.sum(axis=0), 0.0, atol=1e-10)
+    # the gradient is linear in the adjoint arriving from above
+    scaled = attention_gradients(Q, K, V, c * G)
+    for a, b in zip(scaled, (gQ, gK, gV), strict=True):
+        np.testing.assert_allclose(a, c * b, rtol=1e-10, atol=1e-12)
+    # identical value rows: the output ignores the weights, so no gradient to Q and K
+    gQ0, gK0, _ = attention_gradients(Q, K, np.tile(V[:1], (3, 1)), G)
+    assert np.abs(gQ0).max() < 1e-12 and np.abs(gK0).max() < 1e-12
+
+
+def test_attention_gradients_errors_and_no_mutation():
+    Q = np.ones((2, 3))
+    Q_copy = Q.copy()
+    attention_gradients(Q, Q, np.ones((2, 4)), np.ones((2, 4)))
+    assert np.array_equal(Q, Q_copy)
+    with pytest.raises(ValueError, match="`grad_output` must have shape"):
+        attention_gradients(Q, Q, np.ones((2, 4)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="`Q` and `K`"):
+        attention_gradients(Q, np.ones((2, 2)), np.ones((2, 4)), np.ones((2, 4)))
+    with pytest.raises(TypeError, match="`mask` must be boolean"):
+        attention_gradients(
+            Q, Q, np.ones((2, 4)), np.ones((2, 4)), mask=np.ones((2, 2))
+        )
+
+
+def test_hessian_and_gradient_descent_refuse_non_finite_values():
+    # log is NaN left of 0: the stencil around 1e-5 reaches negative x
+    with pytest.raises(ValueError, match="`f` returned NaN or infinity within `h`"):
+        numerical_hessian(lambda v: float(np.log(v[0])), [1e-5])
+    assert np.isfinite(numerical_hessian(lambda v: float(np.log(v[0])), [1.0])).all()
+    # a NaN gradient is reported as such, not as a divergence of the iterates
+    with pytest.raises(ValueError, match="`grad` returned NaN or infinity at step 0"):
+        gradient_descent(lambda v: np.full_like(v, np.nan), [1.0], 0.1)
