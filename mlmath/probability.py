@@ -715,7 +715,8 @@ def _gaussian_kl_full(m0, S0, m1, S1) -> float:
     diff = np.linalg.solve(L1, m1 - m0)
     logdet1 = 2.0 * np.sum(np.log(np.diag(L1)))
     logdet0 = 2.0 * np.sum(np.log(np.diag(np.linalg.cholesky(S0))))
-    return float(0.5 * (trace + diff @ diff - k + logdet1 - logdet0))
+    # KL >= 0 (Gibbs); clip the rounding error of a zero divergence
+    return max(float(0.5 * (trace + diff @ diff - k + logdet1 - logdet0)), 0.0)
 
 
 def linear_gaussian_elbo(
