@@ -142,4 +142,4 @@ def test_tsne_page_reports_convergence(site):
     assert "all 500 rows meet the tolerance" in flat
     assert re.search(r"gradient norm \S+e-0\d", flat)
     assert "a factor of 12 for the first 250 steps" in flat
-    assert "(van der Maaten, 2014)" in flat
+    assert "[van der Maaten, 2014]" in flat
