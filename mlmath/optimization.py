@@ -742,7 +742,9 @@ def lasso_path(
     return lams, coefs
 
 
-def svm_duality_gap(model: SVM, X: ArrayLike, y: ArrayLike) -> tuple[float, float, float]:
+def svm_duality_gap(
+    model: SVM, X: ArrayLike, y: ArrayLike
+) -> tuple[float, float, float]:
     r"""Primal and dual objective values of a fitted :class:`SVM`, and their gap.
 
     For the multipliers :math:`\alpha` of ``model`` (converged or not), the dual

@@ -735,10 +735,12 @@ def linear_gaussian_elbo(
     .. math::
 
         \mathrm{ELBO} = -\frac d2 \log(2\pi s^2)
-        - \frac{\lVert x - b - W\mu_q\rVert^2 + \operatorname{tr}(W\Sigma_q W^\top)}{2s^2}
+        - \frac{\lVert x - b - W\mu_q\rVert^2
+                + \operatorname{tr}(W\Sigma_q W^\top)}{2s^2}
         - \mathrm{KL}(q \,\Vert\, N(0, I)).
 
-    The identity :math:`\log p(x) = \mathrm{ELBO} + \mathrm{KL}(q \,\Vert\, p(z \mid x))`
+    The identity
+    :math:`\log p(x) = \mathrm{ELBO} + \mathrm{KL}(q \,\Vert\, p(z \mid x))`
     (Kingma and Welling, 2014) then holds to rounding, which the tests check.
 
     Parameters
@@ -785,11 +787,15 @@ def linear_gaussian_elbo(
     if x.size != d:
         raise ValueError(f"`x` must have length {d} (the rows of `W`), got {x.size}")
     if bias.size != d:
-        raise ValueError(f"`bias` must have length {d} (the rows of `W`), got {bias.size}")
+        raise ValueError(
+            f"`bias` must have length {d} (the rows of `W`), got {bias.size}"
+        )
     s2 = check_scalar(noise_var, "noise_var", low=0, low_inclusive=False)
     m_q = as_vector(q_mean, "q_mean")
     if m_q.size != k:
-        raise ValueError(f"`q_mean` must have length {k} (the columns of `W`), got {m_q.size}")
+        raise ValueError(
+            f"`q_mean` must have length {k} (the columns of `W`), got {m_q.size}"
+        )
     S_q = as_matrix(q_cov, "q_cov")
     if S_q.shape != (k, k):
         raise ValueError(f"`q_cov` must have shape ({k}, {k}), got {S_q.shape}")

@@ -323,7 +323,7 @@ def test_lasso_path_n_lams_error():
         lasso_path(A, b, n_lams=0)
 
 
-# --- svm_duality_gap -------------------------------------------------------------------
+# --- svm_duality_gap ---
 
 
 def soft_margin_data(seed=1, n=20):
@@ -344,8 +344,10 @@ def test_svm_duality_gap_closes_and_matches_libsvm(kernel):
     ref = SVC(C=1.0, kernel=kernel, gamma=0.5, tol=1e-10).fit(X, y)
     a = np.zeros(len(y))
     a[ref.support_] = np.abs(ref.dual_coef_[0])
-    K = X @ X.T if kernel == "linear" else np.exp(
-        -0.5 * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    K = (
+        X @ X.T
+        if kernel == "linear"
+        else np.exp(-0.5 * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
     )
     Q = np.outer(y, y) * K
     assert dual == pytest.approx(a.sum() - 0.5 * a @ Q @ a, rel=1e-7)

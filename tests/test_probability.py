@@ -345,7 +345,7 @@ def test_calibration_and_gradient_errors():
         tsne_gradient(np.zeros((4, 2)), np.zeros((3, 3)))
 
 
-# --- linear_gaussian_elbo ---------------------------------------------------------------
+# --- linear_gaussian_elbo ---
 
 
 def linear_gaussian_problem(seed=4, d=5, k=2, s2=0.5):
@@ -360,7 +360,9 @@ def test_linear_gaussian_elbo_identity_and_reference():
 
     x, W, bias, s2 = linear_gaussian_problem()
     k = W.shape[1]
-    ref_log_px = stats.multivariate_normal(bias, W @ W.T + s2 * np.eye(len(x))).logpdf(x)
+    ref_log_px = stats.multivariate_normal(bias, W @ W.T + s2 * np.eye(len(x))).logpdf(
+        x
+    )
     S_post = np.linalg.inv(np.eye(k) + W.T @ W / s2)
     m_post = S_post @ W.T @ (x - bias) / s2
     rng = np.random.default_rng(0)
@@ -373,8 +375,12 @@ def test_linear_gaussian_elbo_identity_and_reference():
         assert log_px - elbo == pytest.approx(kl, abs=1e-10)
         # KL(q || posterior) by SciPy's entropy of Gaussians and a cross term
         Si = np.linalg.inv(S_post)
-        ref_kl = 0.5 * (np.trace(Si @ S_q) + (m_post - m_q) @ Si @ (m_post - m_q) - k
-                        + np.log(np.linalg.det(S_post) / np.linalg.det(S_q)))
+        ref_kl = 0.5 * (
+            np.trace(Si @ S_q)
+            + (m_post - m_q) @ Si @ (m_post - m_q)
+            - k
+            + np.log(np.linalg.det(S_post) / np.linalg.det(S_q))
+        )
         assert kl == pytest.approx(ref_kl, rel=1e-9)
     elbo, log_px, kl = linear_gaussian_elbo(x, W, bias, s2, m_post, S_post)
     assert kl == pytest.approx(0.0, abs=1e-12) and elbo == pytest.approx(log_px)
@@ -388,10 +394,13 @@ def test_linear_gaussian_elbo_matches_monte_carlo():
     elbo = linear_gaussian_elbo(x, W, bias, s2, m_q, S_q)[0]
     rng = np.random.default_rng(1)
     z = rng.multivariate_normal(m_q, S_q, size=200_000)
-    terms = (stats.multivariate_normal(np.zeros(len(x)), s2 * np.eye(len(x)))
-             .logpdf(x - bias - z @ W.T)
-             + stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(z)
-             - stats.multivariate_normal(m_q, S_q).logpdf(z))
+    terms = (
+        stats.multivariate_normal(np.zeros(len(x)), s2 * np.eye(len(x))).logpdf(
+            x - bias - z @ W.T
+        )
+        + stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(z)
+        - stats.multivariate_normal(m_q, S_q).logpdf(z)
+    )
     assert abs(terms.mean() - elbo) < 4 * terms.std() / np.sqrt(z.shape[0])
 
 
