@@ -704,3 +704,125 @@ def tsne(
     else:
         Y = 1e-4 * rng.standard_normal((n, m))
     return _descend(Y, P, eta, alpha, n_exag, n_iter)
+
+
+def _gaussian_kl_full(m0, S0, m1, S1) -> float:
+    """KL(N(m0, S0) || N(m1, S1)) in nats, for symmetric positive definite S0, S1."""
+    k = m0.size
+    L1 = np.linalg.cholesky(S1)
+    M = np.linalg.solve(L1, S0)
+    trace = np.trace(np.linalg.solve(L1.T, M))  # tr(S1^{-1} S0)
+    diff = np.linalg.solve(L1, m1 - m0)
+    logdet1 = 2.0 * np.sum(np.log(np.diag(L1)))
+    logdet0 = 2.0 * np.sum(np.log(np.diag(np.linalg.cholesky(S0))))
+    # KL >= 0 (Gibbs); clip the rounding error of a zero divergence
+    return max(float(0.5 * (trace + diff @ diff - k + logdet1 - logdet0)), 0.0)
+
+
+def linear_gaussian_elbo(
+    x, W, bias, noise_var: float, q_mean, q_cov
+) -> tuple[float, float, float]:
+    r"""Exact ELBO, log-evidence and posterior KL of a linear-Gaussian latent model.
+
+    The model is :math:`z \sim N(0, I_k)`, :math:`x \mid z \sim N(Wz + b, s^2 I_d)`,
+    the continuous analogue of a one-layer VAE with a linear decoder (probabilistic
+    PCA). Everything is Gaussian, so the three quantities of the ELBO identity have
+    closed forms: the evidence :math:`p(x) = N(x; b, WW^\top + s^2 I)`, the posterior
+    :math:`N(m, S)` with :math:`S = (I + W^\top W / s^2)^{-1}` and
+    :math:`m = S W^\top (x - b) / s^2`, and, for the approximate posterior
+    :math:`q = N(\mu_q, \Sigma_q)`,
+
+    .. math::
+
+        \mathrm{ELBO} = -\frac d2 \log(2\pi s^2)
+        - \frac{\lVert x - b - W\mu_q\rVert^2
+                + \operatorname{tr}(W\Sigma_q W^\top)}{2s^2}
+        - \mathrm{KL}(q \,\Vert\, N(0, I)).
+
+    The identity
+    :math:`\log p(x) = \mathrm{ELBO} + \mathrm{KL}(q \,\Vert\, p(z \mid x))`
+    (Kingma and Welling, 2014) then holds to rounding, which the tests check.
+
+    Parameters
+    ----------
+    x : array_like of shape (d,)
+        One observation.
+    W : array_like of shape (d, k)
+        Decoder weights.
+    bias : array_like of shape (d,)
+        Decoder offset :math:`b`.
+    noise_var : float
+        Observation noise variance :math:`s^2 > 0`.
+    q_mean : array_like of shape (k,)
+        Mean of the approximate posterior.
+    q_cov : array_like of shape (k, k)
+        Covariance of the approximate posterior, symmetric positive definite.
+
+    Returns
+    -------
+    elbo, log_evidence, kl_posterior : float
+        The ELBO, :math:`\log p(x)` and :math:`\mathrm{KL}(q \,\Vert\, p(z \mid x))`,
+        all in nats.
+
+    Raises
+    ------
+    ValueError
+        If shapes disagree, ``noise_var`` is not positive, a value is not finite, or
+        ``q_cov`` is not symmetric positive definite.
+
+    Examples
+    --------
+    >>> W = np.array([[1.0], [0.5]])
+    >>> x, b = np.array([1.0, 2.0]), np.zeros(2)
+    >>> elbo, log_px, kl = linear_gaussian_elbo(x, W, b, 0.5, [0.0], [[1.0]])
+    >>> round(elbo, 4), round(log_px, 4), round(kl, 4)
+    (-7.3947, -4.4854, 2.9093)
+    >>> bool(abs(log_px - (elbo + kl)) < 1e-12)
+    True
+    """
+    x = as_vector(x, "x")
+    W = as_matrix(W, "W")
+    bias = as_vector(bias, "bias")
+    d, k = W.shape
+    if x.size != d:
+        raise ValueError(f"`x` must have length {d} (the rows of `W`), got {x.size}")
+    if bias.size != d:
+        raise ValueError(
+            f"`bias` must have length {d} (the rows of `W`), got {bias.size}"
+        )
+    s2 = check_scalar(noise_var, "noise_var", low=0, low_inclusive=False)
+    m_q = as_vector(q_mean, "q_mean")
+    if m_q.size != k:
+        raise ValueError(
+            f"`q_mean` must have length {k} (the columns of `W`), got {m_q.size}"
+        )
+    S_q = as_matrix(q_cov, "q_cov")
+    if S_q.shape != (k, k):
+        raise ValueError(f"`q_cov` must have shape ({k}, {k}), got {S_q.shape}")
+    if not np.allclose(S_q, S_q.T, rtol=1e-12, atol=1e-12):
+        raise ValueError("`q_cov` must be symmetric")
+    try:
+        np.linalg.cholesky(S_q)
+    except np.linalg.LinAlgError:
+        raise ValueError("`q_cov` must be positive definite") from None
+    r = x - bias
+    prior_kl = _gaussian_kl_full(m_q, S_q, np.zeros(k), np.eye(k))
+    resid = r - W @ m_q
+    expected_loglik = -0.5 * d * np.log(2 * np.pi * s2) - (
+        resid @ resid + np.trace(W @ S_q @ W.T)
+    ) / (2 * s2)
+    elbo = float(expected_loglik - prior_kl)
+    C = W @ W.T + s2 * np.eye(d)
+    Lc = np.linalg.cholesky(C)
+    u = np.linalg.solve(Lc, r)
+    log_evidence = float(
+        -0.5 * (d * np.log(2 * np.pi) + 2 * np.sum(np.log(np.diag(Lc))) + u @ u)
+    )
+    S_post = np.linalg.inv(np.eye(k) + W.T @ W / s2)
+    S_post = 0.5 * (S_post + S_post.T)
+    m_post = S_post @ W.T @ r / s2
+    kl_post = _gaussian_kl_full(m_q, S_q, m_post, S_post)
+    return elbo, log_evidence, kl_post
+
+
+__all__ += ["linear_gaussian_elbo"]

@@ -109,3 +109,43 @@ def test_index_pages_link_every_section(site, chapter):
     for name in sections:
         assert f'href="{name}.html' in html, name
     assert "Learning objectives" in site.text(f"{chapter}/index")
+
+
+def test_vae_page_estimators_and_exact_elbo(site):
+    flat = " ".join(site.text(f"{CH4}/vae").split())
+    assert "{term}" not in flat
+    m = re.search(
+        r"score-function estimator.s variance is (\d+\.\d) to (\d+\.\d) times the "
+        r"pathwise one for \\\(\\vect\{\\mu\}\\\), and (\d+\.\d) to (\d+\.\d) times",
+        flat,
+    )
+    assert m, "variance comparison missing"
+    assert min(float(v) for v in m.groups()) > 1
+    m = re.search(r"to (\S+), at most (\d\.\d) standard errors\. A VAE", flat)
+    assert m and float(m[2]) < 3, "sigma-gradient check missing"
+    log_px = float(
+        re.search(r"\\log p\(\\vect\{x\}\)\\\) = (-?\d+\.\d{4}) nats", flat)[1]
+    )
+    elbos = [float(v) for v in re.findall(r"\(ELBO (-?\d+\.\d{4})\)", flat)]
+    assert len(elbos) == 2 and all(e < log_px for e in elbos)
+    agree = float(re.search(r"gap and KL agree to (\S+)\.", flat)[1])
+    assert agree < 1e-10
+
+
+def test_entropy_page_densities(site):
+    flat = " ".join(site.text(f"{CH4}/entropy-kl").split())
+    assert 'id="thm-ch4-gibbs-densities"' in site.html(f"{CH4}/entropy-kl")
+    assert "integrated numerically, is 0.1681 nats" in flat
+    h_small = float(
+        re.search(r"has \\\(h\\\) = (-?\d\.\d{4}) nats, below zero", flat)[1]
+    )
+    assert h_small < 0
+    assert "Both numbers appear only in the notebook" in flat
+
+
+def test_tsne_page_reports_convergence(site):
+    flat = " ".join(site.text(f"{CH4}/tsne").split())
+    assert "all 500 rows meet the tolerance" in flat
+    assert re.search(r"gradient norm \S+e-0\d", flat)
+    assert "a factor of 12 for the first 250 steps" in flat
+    assert "[van der Maaten, 2014]" in flat

@@ -321,3 +321,71 @@ def test_lasso_path_n_lams_error():
     A, b = lasso_problem()
     with pytest.raises(ValueError, match="`n_lams` must be in"):
         lasso_path(A, b, n_lams=0)
+
+
+# --- svm_duality_gap ---
+
+
+def soft_margin_data(seed=1, n=20):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(1.0, 0.9, (n, 2)), rng.normal(-1.0, 0.9, (n, 2))])
+    return X, np.repeat([1, -1], n)
+
+
+@pytest.mark.parametrize("kernel", ["linear", "rbf"])
+def test_svm_duality_gap_closes_and_matches_libsvm(kernel):
+    from mlmath import svm_duality_gap
+
+    X, y = soft_margin_data()
+    model = SVM(C=1.0, kernel=kernel, gamma=0.5).fit(X, y)
+    primal, dual, gap = svm_duality_gap(model, X, y)
+    assert abs(gap) < 1e-6 * primal and gap == pytest.approx(primal - dual)
+    # the dual objective from LIBSVM's multipliers (reference, independent code)
+    ref = SVC(C=1.0, kernel=kernel, gamma=0.5, tol=1e-10).fit(X, y)
+    a = np.zeros(len(y))
+    a[ref.support_] = np.abs(ref.dual_coef_[0])
+    K = (
+        X @ X.T
+        if kernel == "linear"
+        else np.exp(-0.5 * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    )
+    Q = np.outer(y, y) * K
+    assert dual == pytest.approx(a.sum() - 0.5 * a @ Q @ a, rel=1e-7)
+    # bound support vectors exist here and sit inside the margin
+    margin = y * model.decision_function(X)
+    bound = model.alpha_ >= model.C * (1 - 1e-8)
+    assert bound.any() and np.all(margin[bound] <= 1 + 1e-8)
+
+
+def test_svm_duality_gap_is_nonnegative_before_convergence():
+    """Weak duality: every SMO iterate is dual feasible, so its gap is >= 0."""
+    import warnings
+
+    from mlmath import svm_duality_gap
+
+    X, y = soft_margin_data()
+    n_final = SVM(C=1.0).fit(X, y).n_iter_
+    gaps = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(1, n_final + 1):
+            gaps.append(svm_duality_gap(SVM(C=1.0, max_iter=k).fit(X, y), X, y)[2])
+    assert min(gaps) >= -1e-9 and gaps[0] > 1 and abs(gaps[-1]) < 1e-9
+
+
+def test_svm_duality_gap_validates_and_does_not_mutate():
+    from mlmath import svm_duality_gap
+
+    X, y = soft_margin_data()
+    with pytest.raises(TypeError, match="`model`"):
+        svm_duality_gap(SVC(), X, y)
+    with pytest.raises(ValueError, match="`model` is not fitted"):
+        svm_duality_gap(SVM(), X, y)
+    model = SVM().fit(X, y)
+    with pytest.raises(ValueError, match="`X`"):
+        svm_duality_gap(model, X[:-1], y[:-1])
+    with pytest.raises(ValueError, match="`y`"):
+        svm_duality_gap(model, X, np.zeros(len(y)))
+    X0, alpha0 = X.copy(), model.alpha_.copy()
+    svm_duality_gap(model, X, y)
+    assert np.array_equal(X, X0) and np.array_equal(model.alpha_, alpha0)

@@ -343,3 +343,88 @@ def test_calibration_and_gradient_errors():
         calibrate_perplexity(-np.ones((5, 5)), perplexity=2)
     with pytest.raises(ValueError, match="`P` must have shape"):
         tsne_gradient(np.zeros((4, 2)), np.zeros((3, 3)))
+
+
+# --- linear_gaussian_elbo ---
+
+
+def linear_gaussian_problem(seed=4, d=5, k=2, s2=0.5):
+    rng = np.random.default_rng(seed)
+    W, bias = rng.standard_normal((d, k)), rng.standard_normal(d)
+    x = bias + W @ rng.standard_normal(k) + np.sqrt(s2) * rng.standard_normal(d)
+    return x, W, bias, s2
+
+
+def test_linear_gaussian_elbo_identity_and_reference():
+    from mlmath import linear_gaussian_elbo
+
+    x, W, bias, s2 = linear_gaussian_problem()
+    k = W.shape[1]
+    ref_log_px = stats.multivariate_normal(bias, W @ W.T + s2 * np.eye(len(x))).logpdf(
+        x
+    )
+    S_post = np.linalg.inv(np.eye(k) + W.T @ W / s2)
+    m_post = S_post @ W.T @ (x - bias) / s2
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        B = rng.standard_normal((k, k))
+        m_q, S_q = rng.standard_normal(k), B @ B.T + 0.1 * np.eye(k)
+        elbo, log_px, kl = linear_gaussian_elbo(x, W, bias, s2, m_q, S_q)
+        assert log_px == pytest.approx(ref_log_px, abs=1e-10)
+        assert elbo <= log_px and kl >= 0
+        assert log_px - elbo == pytest.approx(kl, abs=1e-10)
+        # KL(q || posterior) by SciPy's entropy of Gaussians and a cross term
+        Si = np.linalg.inv(S_post)
+        ref_kl = 0.5 * (
+            np.trace(Si @ S_q)
+            + (m_post - m_q) @ Si @ (m_post - m_q)
+            - k
+            + np.log(np.linalg.det(S_post) / np.linalg.det(S_q))
+        )
+        assert kl == pytest.approx(ref_kl, rel=1e-9)
+    elbo, log_px, kl = linear_gaussian_elbo(x, W, bias, s2, m_post, S_post)
+    assert kl == pytest.approx(0.0, abs=1e-12) and elbo == pytest.approx(log_px)
+
+
+def test_linear_gaussian_elbo_matches_monte_carlo():
+    from mlmath import linear_gaussian_elbo
+
+    x, W, bias, s2 = linear_gaussian_problem()
+    m_q, S_q = np.array([0.3, -0.2]), np.diag([0.4, 0.9])
+    elbo = linear_gaussian_elbo(x, W, bias, s2, m_q, S_q)[0]
+    rng = np.random.default_rng(1)
+    z = rng.multivariate_normal(m_q, S_q, size=200_000)
+    terms = (
+        stats.multivariate_normal(np.zeros(len(x)), s2 * np.eye(len(x))).logpdf(
+            x - bias - z @ W.T
+        )
+        + stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(z)
+        - stats.multivariate_normal(m_q, S_q).logpdf(z)
+    )
+    assert abs(terms.mean() - elbo) < 4 * terms.std() / np.sqrt(z.shape[0])
+
+
+def test_linear_gaussian_elbo_validates_and_does_not_mutate():
+    from mlmath import linear_gaussian_elbo
+
+    x, W, bias, s2 = linear_gaussian_problem()
+    good = dict(x=x, W=W, bias=bias, noise_var=s2, q_mean=np.zeros(2), q_cov=np.eye(2))
+    bad = [
+        ("x", x[:-1]),
+        ("bias", bias[:-1]),
+        ("noise_var", 0.0),
+        ("q_mean", np.zeros(3)),
+        ("q_cov", np.eye(3)),
+        ("q_cov", np.array([[1.0, 0.5], [0.0, 1.0]])),
+        ("q_cov", np.array([[1.0, 2.0], [2.0, 1.0]])),
+        ("W", np.full((5, 2), np.nan)),
+    ]
+    for name, value in bad:
+        with pytest.raises(ValueError, match=f"`{name}`"):
+            linear_gaussian_elbo(**{**good, name: value})
+    with pytest.raises(TypeError, match="`noise_var`"):
+        linear_gaussian_elbo(**{**good, "noise_var": "0.5"})
+    copies = {k: np.array(v, copy=True) for k, v in good.items()}
+    linear_gaussian_elbo(**good)
+    for k, v in good.items():
+        assert np.array_equal(np.asarray(v), copies[k])
