@@ -625,7 +625,8 @@ class CVResult(NamedTuple):
 def control_variates(f_values, g_values, g_mean) -> CVResult:
     r"""Monte Carlo mean of ``f_values`` corrected by control variates of known mean.
 
-    With samples :math:`y_i = f(X_i)`, controls :math:`g_i = g(X_i) \in \mathbb{R}^k` and
+    With samples :math:`y_i = f(X_i)`, controls
+    :math:`g_i = g(X_i) \in \mathbb{R}^k` and
     their known mean :math:`\gamma = \E[g(X)]`, the estimate is
 
     .. math::
@@ -701,7 +702,9 @@ def control_variates(f_values, g_values, g_mean) -> CVResult:
     if n <= k + 1:
         raise ValueError(f"need more than k + 1 = {k + 1} samples, got n = {n}")
     if np.any(np.ptp(g, axis=0) == 0):
-        raise ValueError("`g_values` has a constant column; its coefficient is undefined")
+        raise ValueError(
+            "`g_values` has a constant column; its coefficient is undefined"
+        )
     design = np.column_stack([np.ones(n), g - gamma])
     sol, *_ = np.linalg.lstsq(design, y, rcond=None)
     resid = y - design @ sol
@@ -727,7 +730,8 @@ class AffineCouplingFlow:
 
     where the scale :math:`s_k` and shift :math:`t_k` come from one hidden layer of
     ``n_hidden`` tanh units, :math:`u = \tanh(h_c v_k + c_k)`,
-    :math:`s_k = a_k^\top u + \alpha_k`, :math:`t_k = b_k^\top u + \beta_k`. The Jacobian of a layer is triangular with diagonal
+    :math:`s_k = a_k^\top u + \alpha_k`, :math:`t_k = b_k^\top u + \beta_k`.
+    The Jacobian of a layer is triangular with diagonal
     :math:`(1, e^{s_k})`, so
 
     .. math::
