@@ -31,6 +31,9 @@ __all__ = [
     "effective_sample_size",
     "AffineFlow",
     "TanhFlow",
+    "CVResult",
+    "control_variates",
+    "AffineCouplingFlow",
 ]
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -605,4 +608,385 @@ class TanhFlow:
             options={"maxiter": maxiter},
         )
         self.params, self.nll_ = res.x, float(res.fun)
+        return self
+
+
+# ------------------------------------------------------------- variance reduction
+
+
+class CVResult(NamedTuple):
+    """A control-variate estimate, its standard error and the fitted coefficients."""
+
+    estimate: float
+    stderr: float
+    coef: np.ndarray
+
+
+def control_variates(f_values, g_values, g_mean) -> CVResult:
+    r"""Monte Carlo mean of ``f_values`` corrected by control variates of known mean.
+
+    With samples :math:`y_i = f(X_i)`, controls
+    :math:`g_i = g(X_i) \in \mathbb{R}^k` and
+    their known mean :math:`\gamma = \E[g(X)]`, the estimate is
+
+    .. math::
+        \hat\mu_{\mathrm{CV}} = \frac1n \sum_{i=1}^n \big(y_i - \hat\beta^\top
+        (g_i - \gamma)\big),
+
+    with :math:`\hat\beta` the least-squares coefficients of :math:`y` on
+    :math:`g` (the sample version of :math:`\beta^* = \operatorname{Var}(g)^{-1}
+    \operatorname{Cov}(g, y)`). Equivalently, :math:`\hat\mu_{\mathrm{CV}}` is the
+    intercept of the regression of :math:`y` on :math:`g - \gamma`. The variance
+    falls from :math:`\sigma^2/n` to :math:`\sigma^2 (1 - R^2)/n`, with :math:`R^2`
+    the squared multiple correlation of :math:`y` and :math:`g`.
+
+    Parameters
+    ----------
+    f_values : array_like of shape (n,)
+        The values :math:`f(X_i)` whose mean is wanted.
+    g_values : array_like of shape (n,) or (n, k)
+        The controls :math:`g(X_i)`, evaluated at the same samples.
+    g_mean : float or array_like of shape (k,)
+        Their exact means :math:`\gamma`.
+
+    Returns
+    -------
+    CVResult
+        ``estimate``, ``stderr`` (the residual standard deviation, with
+        :math:`k + 1` degrees of freedom removed, over :math:`\sqrt n`) and
+        ``coef`` (:math:`\hat\beta`, shape (k,)).
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, there are not more than ``k + 1`` samples, a value
+        is NaN or infinite, or a control is constant (its coefficient is undefined).
+    TypeError
+        If an argument is not numeric.
+
+    Notes
+    -----
+    Estimating :math:`\beta` from the same samples adds a bias of order
+    :math:`1/n`, negligible next to the standard error for moderate ``n``
+    (Owen 2013, Ch. 8).
+
+    References
+    ----------
+    .. [1] A. B. Owen, *Monte Carlo Theory, Methods and Examples*, 2013, Ch. 8.
+
+    Examples
+    --------
+    The integral of exp over [0, 1] with the control variate U (mean 1/2):
+
+    >>> u = np.random.default_rng(0).random(10_000)
+    >>> res = control_variates(np.exp(u), u, 0.5)
+    >>> round(res.estimate, 4), round(res.stderr, 5), round(float(res.coef[0]), 3)
+    (1.7184, 0.00063, 1.688)
+    """
+    y = as_vector(f_values, "f_values")
+    g = as_array(g_values, "g_values")
+    if g.ndim == 1:
+        g = g[:, None]
+    if g.ndim != 2 or g.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"`g_values` must have shape (n,) or (n, k) with n = {y.shape[0]} "
+            f"(the length of `f_values`), got shape {np.shape(g_values)}"
+        )
+    n, k = g.shape
+    gamma = as_array(np.atleast_1d(np.asarray(g_mean, dtype=float)), "g_mean", ndim=1)
+    if gamma.shape != (k,):
+        raise ValueError(
+            f"`g_mean` must be a number or an array of shape ({k},), got shape "
+            f"{np.shape(g_mean)}"
+        )
+    if n <= k + 1:
+        raise ValueError(f"need more than k + 1 = {k + 1} samples, got n = {n}")
+    if np.any(np.ptp(g, axis=0) == 0):
+        raise ValueError(
+            "`g_values` has a constant column; its coefficient is undefined"
+        )
+    design = np.column_stack([np.ones(n), g - gamma])
+    sol, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ sol
+    stderr = float(np.sqrt(resid @ resid / (n - k - 1) / n))
+    return CVResult(float(sol[0]), stderr, sol[1:])
+
+
+# ----------------------------------------------------------- coupling-layer flows
+
+
+class AffineCouplingFlow:
+    r"""A 2-D normalising flow of affine coupling layers (RealNVP), fitted by ML.
+
+    Written in the normalising direction (data :math:`x` to base :math:`z`). The
+    data are first standardised, :math:`h^{(0)} = (x - m) / \sigma` per coordinate,
+    with :math:`m, \sigma` fixed at :meth:`fit` to the data's mean and standard
+    deviation. Layer :math:`k` keeps one coordinate :math:`c` (alternately the first
+    and the second) and transforms the other, :math:`t = 1 - c`:
+
+    .. math::
+        h^{(k)}_c = h^{(k-1)}_c, \qquad
+        h^{(k)}_t = h^{(k-1)}_t \, e^{s_k(h^{(k-1)}_c)} + t_k(h^{(k-1)}_c),
+
+    where the scale :math:`s_k` and shift :math:`t_k` come from one hidden layer of
+    ``n_hidden`` tanh units, :math:`u = \tanh(h_c v_k + c_k)`,
+    :math:`s_k = a_k^\top u + \alpha_k`, :math:`t_k = b_k^\top u + \beta_k`.
+    The Jacobian of a layer is triangular with diagonal
+    :math:`(1, e^{s_k})`, so
+
+    .. math::
+        \log p(x) = \log \varphi_2(z) + \sum_k s_k - \sum_j \log \sigma_j ,
+
+    and each layer inverts in closed form,
+    :math:`h_t = (h^{(k)}_t - t_k) e^{-s_k}`.
+
+    Parameters
+    ----------
+    n_layers : int, default 6
+        Number of coupling layers (alternating the conditioning coordinate).
+    n_hidden : int, default 16
+        Hidden tanh units per layer.
+    rng : numpy.random.Generator, int or None
+        Source of the random initial hidden weights (the output weights start at
+        zero, so the initial flow is the identity after standardisation).
+
+    Attributes
+    ----------
+    params : ndarray of shape (n_layers * (4 * n_hidden + 2),)
+        Per layer ``[v, c, a, alpha, b, beta]``.
+    shift_, scale_ : ndarray of shape (2,)
+        The standardisation, set by :meth:`fit`.
+    nll_ : float
+        Mean negative log-likelihood (nats per point) after :meth:`fit`.
+    converged_ : bool
+        Whether L-BFGS met its tolerance before ``maxiter``.
+    n_iter_ : int
+        Number of L-BFGS iterations.
+
+    Raises
+    ------
+    ValueError
+        If ``n_layers`` or ``n_hidden`` is smaller than 1.
+
+    Notes
+    -----
+    The gradient of the negative log-likelihood is hand-written backpropagation
+    (:meth:`nll_and_grad`); :meth:`fit` hands it to SciPy's L-BFGS-B. If the
+    optimiser stops at ``maxiter`` the fit warns (``UserWarning``) and
+    ``converged_`` is ``False``. Deep-learning libraries compute the same gradient
+    by automatic differentiation and use larger networks and stochastic gradients.
+
+    References
+    ----------
+    .. [1] L. Dinh, J. Sohl-Dickstein and S. Bengio, "Density estimation using
+       Real NVP", ICLR 2017.
+
+    Examples
+    --------
+    Before fitting, the output weights are zero and the flow is the standard
+    normal; the inverse is exact whatever the parameters:
+
+    >>> flow = AffineCouplingFlow(n_layers=2, n_hidden=4, rng=0)
+    >>> flow.n_params
+    36
+    >>> flow.log_prob([[0.0, 0.0]]).round(4).tolist()      # -log(2 pi)
+    [-1.8379]
+    >>> flow.params = flow.params + 0.3
+    >>> x = np.random.default_rng(0).normal(size=(5, 2))
+    >>> bool(np.allclose(flow.forward(flow.inverse(x)), x))
+    True
+    """
+
+    def __init__(
+        self,
+        n_layers: int = 6,
+        n_hidden: int = 16,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        self.n_layers = check_scalar(n_layers, "n_layers", low=1, integer=True)
+        self.n_hidden = check_scalar(n_hidden, "n_hidden", low=1, integer=True)
+        rng = check_rng(rng)
+        H = self.n_hidden
+        layers = np.zeros((self.n_layers, 4 * H + 2))
+        layers[:, :H] = rng.standard_normal((self.n_layers, H))  # v
+        layers[:, H : 2 * H] = rng.standard_normal((self.n_layers, H))  # c
+        self.params = layers.ravel()
+        self.shift_ = np.zeros(2)
+        self.scale_ = np.ones(2)
+        self.nll_: float | None = None
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable parameters."""
+        return self.params.size
+
+    def _unpack(self, params: np.ndarray):
+        H = self.n_hidden
+        for k, row in enumerate(params.reshape(self.n_layers, 4 * H + 2)):
+            yield (
+                k % 2,
+                row[:H],
+                row[H : 2 * H],
+                row[2 * H : 3 * H],
+                row[3 * H],
+                row[3 * H + 1 : 4 * H + 1],
+                row[4 * H + 1],
+            )
+
+    def _points(self, x, name: str) -> np.ndarray:
+        x = as_array(x, name, ndim=2)
+        if x.shape[1] != 2:
+            raise ValueError(f"`{name}` must have shape (n, 2), got {x.shape}")
+        return x
+
+    def _normalise(self, x: np.ndarray, params=None):
+        """Map data to the base space; return z, log|det dz/dx| and the cache."""
+        p = self.params if params is None else params
+        h = (x - self.shift_) / self.scale_
+        log_det = np.full(len(x), -np.sum(np.log(self.scale_)))
+        cache = []
+        for c, v, cc, a, alpha, b, beta in self._unpack(p):
+            t = 1 - c
+            u = np.tanh(np.outer(h[:, c], v) + cc)
+            s, shift = u @ a + alpha, u @ b + beta
+            cache.append((h, u, s))
+            h = h.copy()
+            h[:, t] = h[:, t] * np.exp(s) + shift
+            log_det += s
+        return h, log_det, cache
+
+    def inverse(self, x) -> np.ndarray:
+        """Map data points of shape (n, 2) to the base space (closed form)."""
+        return self._normalise(self._points(x, "x"))[0]
+
+    def forward(self, z) -> np.ndarray:
+        """Map base points of shape (n, 2) to data space (closed form)."""
+        h = self._points(z, "z").copy()
+        for c, v, cc, a, alpha, b, beta in reversed(list(self._unpack(self.params))):
+            t = 1 - c
+            u = np.tanh(np.outer(h[:, c], v) + cc)
+            h[:, t] = (h[:, t] - (u @ b + beta)) * np.exp(-(u @ a + alpha))
+        return self.shift_ + self.scale_ * h
+
+    def log_prob(self, x) -> np.ndarray:
+        """Exact log-density at points of shape (n, 2), by the change of variables."""
+        z, log_det, _ = self._normalise(self._points(x, "x"))
+        return -0.5 * np.sum(z**2, axis=1) - _LOG_2PI + log_det
+
+    def sample(
+        self, n: int, rng: np.random.Generator | int | None = None
+    ) -> np.ndarray:
+        """Draw ``n`` samples, shape (n, 2)."""
+        n = check_scalar(n, "n", low=1, integer=True)
+        return self.forward(check_rng(rng).standard_normal((n, 2)))
+
+    def nll_and_grad(self, params, x) -> tuple[float, np.ndarray]:
+        """Mean negative log-likelihood of ``x`` and its gradient in ``params``.
+
+        Parameters
+        ----------
+        params : array_like of shape (n_params,)
+            Parameters at which to evaluate.
+        x : array_like of shape (n, 2)
+            Data (standardised with the current ``shift_`` and ``scale_``).
+
+        Returns
+        -------
+        nll : float
+            Mean negative log-likelihood in nats per point.
+        grad : ndarray of shape (n_params,)
+            Its gradient (hand-written backpropagation through the layers).
+        """
+        params = as_vector(params, "params")
+        if params.size != self.n_params:
+            raise ValueError(
+                f"`params` must have length {self.n_params}, got {params.size}"
+            )
+        x = self._points(x, "x")
+        n, H = len(x), self.n_hidden
+        z, log_det, cache = self._normalise(x, params)
+        nll = float(np.mean(0.5 * np.sum(z**2, axis=1) + _LOG_2PI - log_det))
+        grad = np.empty((self.n_layers, 4 * H + 2))
+        delta = z / n  # d nll / d h, per point
+        layers = list(self._unpack(params))
+        for k in reversed(range(self.n_layers)):
+            c, v, cc, a, alpha, b, beta = layers[k]
+            t = 1 - c
+            h, u, s = cache[k]
+            g_out = delta[:, t]
+            g_s = g_out * h[:, t] * np.exp(s) - 1.0 / n
+            g_shift = g_out
+            g_pre = (np.outer(g_s, a) + np.outer(g_shift, b)) * (1.0 - u**2)
+            grad[k, :H] = h[:, c] @ g_pre
+            grad[k, H : 2 * H] = g_pre.sum(axis=0)
+            grad[k, 2 * H : 3 * H] = u.T @ g_s
+            grad[k, 3 * H] = g_s.sum()
+            grad[k, 3 * H + 1 : 4 * H + 1] = u.T @ g_shift
+            grad[k, 4 * H + 1] = g_shift.sum()
+            new = np.empty_like(delta)
+            new[:, c] = delta[:, c] + g_pre @ v
+            new[:, t] = g_out * np.exp(s)
+            delta = new
+        return nll, grad.ravel()
+
+    def fit(self, x, maxiter: int = 1000, tol: float = 1e-7) -> AffineCouplingFlow:
+        """Fit by maximum likelihood with L-BFGS-B and the analytic gradient.
+
+        Sets ``shift_`` and ``scale_`` to the data's mean and standard deviation,
+        then minimises the mean negative log-likelihood from the current
+        ``params``.
+
+        Parameters
+        ----------
+        x : array_like of shape (n, 2)
+            Data, at least two distinct values in each coordinate.
+        maxiter : int, default 1000
+            Iteration limit of the optimiser.
+        tol : float, default 1e-7
+            Stop when an iteration lowers the mean negative log-likelihood by less
+            than ``tol`` relative to its size (L-BFGS-B's ``ftol``), or when the
+            largest gradient component falls below ``tol`` (``gtol``).
+
+        Returns
+        -------
+        AffineCouplingFlow
+            ``self``, fitted; see ``nll_``, ``converged_`` and ``n_iter_``.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is not a finite (n, 2) array or a coordinate is constant.
+
+        Warns
+        -----
+        UserWarning
+            If the optimiser stops at ``maxiter`` without converging.
+        """
+        x = self._points(x, "x")
+        if np.any(np.ptp(x, axis=0) == 0):
+            raise ValueError("`x` must not have a constant coordinate")
+        maxiter = check_scalar(maxiter, "maxiter", low=1, integer=True)
+        tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
+        self.shift_, self.scale_ = x.mean(axis=0), x.std(axis=0)
+        from scipy.optimize import minimize  # imported here: it costs 0.15 s to import
+
+        res = minimize(
+            self.nll_and_grad,
+            self.params,
+            args=(x,),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": maxiter, "ftol": tol, "gtol": tol},
+        )
+        self.params, self.nll_ = res.x, float(res.fun)
+        self.converged_, self.n_iter_ = bool(res.success), int(res.nit)
+        if not self.converged_:
+            import warnings
+
+            warnings.warn(
+                f"AffineCouplingFlow.fit stopped after {res.nit} iterations without "
+                f"converging ({res.message}); raise `maxiter`",
+                UserWarning,
+                stacklevel=2,
+            )
         return self

@@ -149,3 +149,59 @@ def test_tsne_page_reports_convergence(site):
     assert re.search(r"gradient norm \S+e-0\d", flat)
     assert "a factor of 12 for the first 250 steps" in flat
     assert "[van der Maaten, 2014]" in flat
+
+def _float_after(text: str, pattern: str) -> float:
+    match = re.search(pattern, text)
+    assert match, f"no match for {pattern!r}"
+    return float(match.group(1))
+
+
+def test_optimal_proposal_is_stated_as_a_minimum(site):
+    text = site.text(f"{CH5}/importance-sampling")
+    assert "minimises" in text and "zero only when" in text
+    assert "for the self-normalised" in text
+
+
+def test_light_tailed_proposal_weights_stay_below_one(site):
+    text = site.text(f"{CH5}/importance-sampling")
+    m = re.search(
+        r"After a million draws the mean weight is (\d\.\d{3}) for .{0,40}? and\s+"
+        r"(\d\.\d{3}) for",
+        text,
+    )
+    assert m, "mean weights after a million draws missing"
+    wide, narrow = map(float, m.groups())
+    assert narrow < wide < 1.0
+
+
+def test_variance_reduction_is_measured(site):
+    text = site.text(f"{CH5}/importance-sampling")
+    anti = _float_after(text, r"antithetic, (\d+\.\d) times smaller")
+    cv = _float_after(text, r"the estimated .{1,40}?, (\d+\.\d) times smaller\)")
+    assert anti > 3 and cv > anti
+    assert _float_after(text, r"by a factor\s+(\d+\.\d) and the control variate") > 10
+
+
+def test_snis_delta_method_overstates_at_small_n(site):
+    text = site.text(f"{CH5}/importance-sampling")
+    assert _float_after(text, r"overstate the bias by a factor (\d\.\d\d)") > 1
+    assert _float_after(text, r"and the variance by\s+(\d\.\d\d)") > 1
+
+
+def test_coupling_flow_density_integrates_to_one_and_beats_gaussian(site):
+    text = site.text(f"{CH5}/normalizing-flows")
+    total = _float_after(text, r"it integrates to (\d\.\d{4}) \(the mass")
+    assert abs(total - 1) < 0.01
+    m = re.search(
+        r"likelihood is\s+(\d\.\d{3}) nats per point against (\d\.\d{3})", text
+    )
+    assert m and float(m.group(1)) < float(m.group(2)) - 0.3
+    assert "converged" in text
+
+
+def test_new_chapter5_figures_have_alt_text(site):
+    for page, label in [
+        (f"{CH5}/importance-sampling", "fig-ch5-heavy-weights"),
+        (f"{CH5}/normalizing-flows", "fig-ch5-coupling-moons"),
+    ]:
+        assert f'id="{label}"' in site.html(page), label

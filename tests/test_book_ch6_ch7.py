@@ -101,3 +101,17 @@ def test_index_links_every_section(site, chapter):
     for page in ("exercises",):
         assert f'href="{page}.html' in html
     assert "Learning objectives" in site.text(f"{chapter}/index")
+
+
+def test_srw_hand_example_is_matched_by_the_code(site):
+    text = site.text(f"{CH6}/supervised-random-walks")
+    assert "(-70,\\; 15,\\; 129,\\; -74)" in text or "-70" in text
+    for phrase in [
+        r"reproduce .{1,30}? to (\S+), finite",
+        r"to (\S+), and the gradient",
+        r"matches\s+the hand value to (\S+) \(",
+    ]:
+        m = re.search(phrase, text)
+        assert m, phrase
+        assert float(m.group(1).rstrip(",")) < 1e-6
+    assert "temporally" in text and "timestamps" in text

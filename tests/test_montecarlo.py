@@ -312,3 +312,144 @@ def test_tanh_flow_errors(bimodal):
         TanhFlow(2).forward([np.nan])
     with pytest.raises(ValueError, match=r"`maxiter` must be in \[1"):
         TanhFlow(2).fit(bimodal, maxiter=0)
+
+
+# ------------------------------------------------------------ control variates
+def test_control_variates_is_the_regression_intercept():
+    """Cross-check: the estimate is SciPy's least-squares intercept at centred g."""
+    from mlmath import control_variates
+
+    u = np.random.default_rng(3).random(2_000)
+    y = np.exp(u)
+    res = control_variates(y, u, 0.5)
+    fit = stats.linregress(u - 0.5, y)
+    assert res.estimate == pytest.approx(fit.intercept, rel=1e-12)
+    assert res.coef[0] == pytest.approx(fit.slope, rel=1e-12)
+    assert res.stderr < y.std(ddof=1) / np.sqrt(len(y)) / 5
+    assert abs(res.estimate - (np.e - 1)) < 4 * res.stderr
+
+
+def test_control_variates_several_controls_and_exact_control():
+    from mlmath import control_variates
+
+    u = np.random.default_rng(4).random(500)
+    y = 1 + 2 * u + 3 * u**2  # exactly linear in the controls (u, u^2)
+    res = control_variates(y, np.column_stack([u, u**2]), [0.5, 1 / 3])
+    assert res.estimate == pytest.approx(1 + 1 + 1, abs=1e-10)
+    assert res.stderr < 1e-10
+    np.testing.assert_allclose(res.coef, [2, 3], atol=1e-8)
+
+
+def test_control_variates_does_not_mutate_and_rejects_bad_input():
+    from mlmath import control_variates
+
+    y, g = np.arange(5.0), np.array([0.0, 1.0, 0.0, 2.0, 1.0])
+    y0, g0 = y.copy(), g.copy()
+    control_variates(y, g, 0.8)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(g, g0)
+    with pytest.raises(ValueError, match="g_values"):
+        control_variates(y, g[:4], 0.8)
+    with pytest.raises(ValueError, match="g_mean"):
+        control_variates(y, g, [0.8, 1.0])
+    with pytest.raises(ValueError, match="constant"):
+        control_variates(y, np.ones(5), 1.0)
+    with pytest.raises(ValueError, match="samples"):
+        control_variates(y[:2], g[:2], 0.5)
+    with pytest.raises(TypeError, match="f_values"):
+        control_variates(["a"] * 5, g, 0.8)
+
+
+# ------------------------------------------------------- affine coupling flow
+def _moons(n, rng):
+    upper = rng.random(n) < 0.5
+    theta = np.pi * rng.random(n)
+    first = np.column_stack([np.cos(theta), np.sin(theta)])
+    second = np.column_stack([1 - np.cos(theta), 0.5 - np.sin(theta)])
+    return np.where(upper[:, None], first, second) + 0.1 * rng.standard_normal((n, 2))
+
+
+def _random_coupling(seed=0):
+    from mlmath import AffineCouplingFlow
+
+    rng = np.random.default_rng(seed)
+    flow = AffineCouplingFlow(n_layers=3, n_hidden=5, rng=seed)
+    flow.params = flow.params + 0.4 * rng.standard_normal(flow.n_params)
+    flow.shift_, flow.scale_ = np.array([0.5, -0.2]), np.array([1.5, 0.7])
+    return flow
+
+
+def test_coupling_flow_gradient_matches_finite_differences():
+    flow = _random_coupling()
+    x = _moons(60, np.random.default_rng(1))
+    _, grad = flow.nll_and_grad(flow.params, x)
+    numeric = approx_fprime(flow.params, lambda p: flow.nll_and_grad(p, x)[0], 1e-7)
+    assert np.abs(grad - numeric).max() < 1e-5 * max(1.0, np.abs(numeric).max())
+
+
+def test_coupling_flow_at_initialisation_is_scipy_gaussian():
+    """Output weights zero: only the standardisation acts, a diagonal Gaussian."""
+    from mlmath import AffineCouplingFlow
+
+    flow = AffineCouplingFlow(n_layers=2, n_hidden=3, rng=0)
+    flow.shift_, flow.scale_ = np.array([1.0, -2.0]), np.array([0.5, 3.0])
+    x = np.random.default_rng(2).normal(size=(20, 2))
+    ref = stats.multivariate_normal([1.0, -2.0], np.diag([0.25, 9.0])).logpdf(x)
+    np.testing.assert_allclose(flow.log_prob(x), ref, rtol=1e-12)
+
+
+def test_coupling_flow_inverse_logdet_and_normalisation():
+    flow = _random_coupling(5)
+    x = np.random.default_rng(3).normal(size=(30, 2))
+    np.testing.assert_allclose(flow.forward(flow.inverse(x)), x, atol=1e-10)
+    # log|det dz/dx| against a finite-difference Jacobian
+    x0, eps = x[:1], 1e-6
+    J = np.column_stack(
+        [
+            (flow.inverse(x0 + eps * e) - flow.inverse(x0 - eps * e))[0] / (2 * eps)
+            for e in np.eye(2)
+        ]
+    )
+    z0 = flow.inverse(x0)[0]
+    logdet = flow.log_prob(x0)[0] - stats.multivariate_normal(np.zeros(2)).logpdf(z0)
+    assert logdet == pytest.approx(np.log(abs(np.linalg.det(J))), abs=1e-6)
+    # the density's integral over a box equals the fraction of samples in it
+    gx, gy = np.linspace(-12, 12, 481), np.linspace(-10, 10, 401)
+    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    dens = np.exp(flow.log_prob(grid)).reshape(len(gy), len(gx))
+    total = np.trapezoid(np.trapezoid(dens, gx, axis=1), gy)
+    s = flow.sample(100_000, rng=0)
+    assert s.shape == (100_000, 2) and np.all(np.isfinite(s))
+    inside = np.mean((np.abs(s[:, 0]) < 12) & (np.abs(s[:, 1]) < 10))
+    assert 0.9 < total < 1.0
+    assert total == pytest.approx(inside, abs=3e-3)
+
+
+def test_coupling_flow_fit_learns_the_moons_and_reports_convergence():
+    from mlmath import AffineCouplingFlow
+
+    x = _moons(200, np.random.default_rng(0))
+    gauss = stats.multivariate_normal(x.mean(axis=0), np.cov(x.T, bias=True))
+    with pytest.warns(UserWarning, match="without converging"):
+        flow = AffineCouplingFlow(n_layers=4, n_hidden=6, rng=0).fit(x, maxiter=40)
+    assert not flow.converged_ and flow.n_iter_ == 40
+    assert flow.nll_ < -gauss.logpdf(x).mean() - 0.2
+    assert flow.nll_ == pytest.approx(-flow.log_prob(x).mean(), rel=1e-10)
+
+
+def test_coupling_flow_rejects_bad_input():
+    from mlmath import AffineCouplingFlow
+
+    with pytest.raises(ValueError, match="n_layers"):
+        AffineCouplingFlow(n_layers=0)
+    flow = AffineCouplingFlow(n_layers=2, n_hidden=2, rng=0)
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        flow.log_prob(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="constant"):
+        flow.fit(np.column_stack([np.arange(5.0), np.ones(5)]))
+    with pytest.raises(ValueError, match="params"):
+        flow.nll_and_grad(np.zeros(3), np.zeros((4, 2)))
+    x = np.random.default_rng(0).normal(size=(10, 2))
+    x0 = x.copy()
+    flow.log_prob(x)
+    np.testing.assert_array_equal(x, x0)

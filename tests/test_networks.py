@@ -423,3 +423,34 @@ def test_supervised_random_walk_errors():
     srw.fit(A, psi, positives)
     with pytest.raises(ValueError, match="`features`"):
         srw.score(A, psi[..., :2])
+
+
+def test_srw_four_node_example_matches_the_hand_computation():
+    """The worked example of Section 6.2: p and dp/dw at w = 0, by hand."""
+    import networkx as nx
+
+    from mlmath import SupervisedRandomWalk, random_walk_with_restart
+
+    A = np.zeros((4, 4))
+    for u, v in [(0, 1), (1, 2), (1, 3), (2, 3)]:
+        A[u, v] = A[v, u] = 1.0
+    psi = np.zeros((4, 4, 1))
+    psi[1, 2, 0] = psi[2, 1, 0] = 1.0
+    p_hand = np.array([16, 9, 2, 2]) / 29
+    dp_hand = np.array([-70, 15, 129, -74]) / 4205
+
+    def walk(w):
+        return random_walk_with_restart(A * np.exp(w * psi[:, :, 0]), 0, restart=0.5)
+
+    np.testing.assert_allclose(walk(0.0), p_hand, atol=1e-10)
+    ref = nx.pagerank(
+        nx.from_numpy_array(A), alpha=0.5, personalization={0: 1}, tol=1e-14
+    )
+    np.testing.assert_allclose([ref[k] for k in range(4)], p_hand, atol=1e-8)
+    np.testing.assert_allclose((walk(1e-6) - walk(-1e-6)) / 2e-6, dp_hand, atol=1e-7)
+    b = 0.1
+    _, grad = SupervisedRandomWalk(restart=0.5, b=b).loss(np.zeros(1), A, psi, [(0, 2)])
+    h = 1 / (1 + np.exp(-(p_hand[3] - p_hand[2]) / b))
+    assert grad[0] == pytest.approx(
+        h * (1 - h) / b * (dp_hand[3] - dp_hand[2]), rel=1e-6
+    )
