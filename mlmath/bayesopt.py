@@ -824,7 +824,7 @@ def matern52_kernel(
     Examples
     --------
     >>> matern52_kernel([0.0, 1.0], [0.0, 1.0, 2.0]).round(4).tolist()
-    [[1.0, 0.5240, 0.1398], [0.524, 1.0, 0.524]]
+    [[1.0, 0.524, 0.1387], [0.524, 1.0, 0.524]]
     """
     A, B = _as_points(X1, "X1"), _as_points(X2, "X2")
     if A.shape[1] != B.shape[1]:
@@ -894,7 +894,7 @@ def gp_predict(
     >>> hp = GPHyperparameters(1.0, 1.0, 0.1, float("nan"))
     >>> mean, std = gp_predict([0.0, 1.0], [1.0, -1.0], [0.5, 10.0], hp)
     >>> mean.round(3).tolist(), std.round(3).tolist()
-    ([0.0, -0.0], [0.492, 1.0])
+    ([0.0, -0.0], [0.324, 1.0])
     """
     if not isinstance(hyperparameters, GPHyperparameters):
         raise TypeError(
