@@ -853,7 +853,11 @@ def _factor(kern, X, ls, var, noise):
 
 
 def gp_predict(
-    X_train, y_train, X_test, hyperparameters: GPHyperparameters, kernel: str = "matern52"
+    X_train,
+    y_train,
+    X_test,
+    hyperparameters: GPHyperparameters,
+    kernel: str = "matern52",
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Posterior mean and standard deviation of a zero-mean GP with a chosen kernel.
 
