@@ -105,32 +105,26 @@ def test_index_links_every_section(site, chapter):
 
 # ------------------------------------------------ Chapter 7 after the referee's report
 def test_gp_fit_reports_the_global_optimum_not_the_local_one(site):
-    text = site.text(f"{CH7}/gaussian-processes")
-    local = number_after(
-        text, "From three starts, L-BFGS\nstops at a short length scale"
-    )
+    text = re.sub(r"\s+", " ", site.text(f"{CH7}/gaussian-processes"))
+    local = number_after(text, "stops at a short length scale")
     assert local == pytest.approx(0.95, abs=0.01)
     best = re.search(
         r"it finds the higher maximum, length scale ([0-9.]+), variance ([0-9.]+) and "
         r"\S+ = ([0-9.]+) \(log marginal\s+likelihood ([0-9.]+)\)",
-        re.sub(r"\s+", " ", text),
+        text,
     )
     assert best, "global optimum sentence missing"
     ls, var, noise, lml = map(float, best.groups())
     assert ls == pytest.approx(2.05, abs=0.01)
     assert var == pytest.approx(1.40, abs=0.01)
     assert noise == pytest.approx(0.100, abs=0.002)
-    sk = number_after(
-        re.sub(r"\s+", " ", text), "five restarts reaches the same value,"
-    )
+    sk = number_after(text, "five restarts reaches the same value,")
     assert lml == pytest.approx(sk, abs=0.005) and lml > 7.6
 
 
 def test_gaussian_conditioning_is_checked_by_simulation(site):
     text = re.sub(r"\s+", " ", site.text(f"{CH7}/gaussian-processes"))
-    var = number_after(
-        text, "gets weight 0.5202 on each observation and posterior variance"
-    )
+    var = number_after(text, "on each observation and posterior variance")
     resid = number_after(text, "give a residual variance of")
     assert abs(var - resid) < 0.002
 
