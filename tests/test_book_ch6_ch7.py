@@ -157,6 +157,12 @@ def test_svm_comparison_uses_many_seeds_and_reports_held_out_scores(site):
         text, f"random-search runs are still below {bo_q1:.3f}, against"
     )
     assert bo_q1_bo > bo_q1  # the claim about the unlucky quartile
+    fail = re.search(
+        r"(\d+) % of Bayesian optimisation's evaluations fall in that region, "
+        r"against (\d+) % of random search's",
+        text,
+    )
+    assert fail and int(fail.group(1)) < int(fail.group(2))
     assert "held-out accuracy of the chosen setting" in text
     assert number_after(text, "On the held-out images the chosen settings score") > 0.9
 
