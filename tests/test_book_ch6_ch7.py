@@ -174,6 +174,12 @@ def test_matern_figure_and_refit_loop_are_shown(site):
     first = number_after(text, "the standardised prior variance starts at")
     last = number_after(text, "the fitted variance grows to")
     assert last > first
+    refit_close = re.search(
+        r"first within 0.01 of the maximum at evaluation (\d+)", text
+    )
+    fixed_close = re.search(r"\(the fixed loop: evaluation (\d+)\)", text)
+    assert refit_close and fixed_close
+    assert int(fixed_close.group(1)) <= int(refit_close.group(1))  # "no later"
 
 
 def test_ch7_back_matter_faults_are_gone(site):
