@@ -36,6 +36,10 @@ __all__ = [
     "upper_confidence_bound",
     "BayesOptResult",
     "bayes_opt",
+    "matern52_kernel",
+    "gp_predict",
+    "fit_gp_multistart",
+    "bayes_opt_refit",
 ]
 
 
@@ -768,3 +772,401 @@ def bayes_opt(
     if d == 1:
         return BayesOptResult(Xa[:, 0], ya, float(Xa[i, 0]), float(ya[i]))
     return BayesOptResult(Xa, ya, Xa[i].copy(), float(ya[i]))
+
+
+# ------------------------------------------------------- Matérn kernel and refitting
+def matern52_kernel(
+    X1, X2, length_scale: float = 1.0, variance: float = 1.0
+) -> np.ndarray:
+    r"""Matérn 5/2 kernel matrix.
+
+    With :math:`r = \lVert x - x' \rVert / \ell`,
+
+    .. math::
+
+        k(x, x') = \sigma_f^2 \Big(1 + \sqrt5\, r + \tfrac53 r^2\Big) e^{-\sqrt5\, r}.
+
+    Its sample paths are twice differentiable, not infinitely smooth like those of
+    the RBF kernel; it is the default of most Bayesian-optimisation software
+    (Snoek et al., 2012).
+
+    Parameters
+    ----------
+    X1 : array_like of shape (n,) or (n, d)
+        First set of points (1-D input means ``d = 1``).
+    X2 : array_like of shape (m,) or (m, d)
+        Second set of points, same ``d``.
+    length_scale : float, default 1.0
+        :math:`\ell > 0`.
+    variance : float, default 1.0
+        :math:`\sigma_f^2 > 0`, the prior variance of every function value.
+
+    Returns
+    -------
+    K : ndarray of shape (n, m)
+        ``K[i, j] = k(X1[i], X2[j])``.
+
+    Raises
+    ------
+    ValueError
+        If the inputs have different dimension ``d``, or a hyperparameter is not
+        positive.
+
+    Notes
+    -----
+    Equals scikit-learn's ``ConstantKernel(variance) * Matern(length_scale, nu=2.5)``.
+
+    References
+    ----------
+    .. [1] C. E. Rasmussen and C. K. I. Williams, *Gaussian Processes for Machine
+       Learning*, MIT Press, 2006, eq. (4.17).
+
+    Examples
+    --------
+    >>> matern52_kernel([0.0, 1.0], [0.0, 1.0, 2.0]).round(4).tolist()
+    [[1.0, 0.524, 0.1387], [0.524, 1.0, 0.524]]
+    """
+    A, B = _as_points(X1, "X1"), _as_points(X2, "X2")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(
+            f"`X1` and `X2` must have the same number of features, "
+            f"got {A.shape[1]} and {B.shape[1]}"
+        )
+    ls, var = _check_hyper(length_scale, variance)
+    r = np.sqrt(5.0) * cdist(A / ls, B / ls, "euclidean")
+    return var * (1.0 + r + r**2 / 3.0) * np.exp(-r)
+
+
+_KERNELS = {"rbf": rbf_kernel, "matern52": matern52_kernel}
+
+
+def _check_kernel(kernel) -> Callable:
+    if kernel not in _KERNELS:
+        raise ValueError(f"`kernel` must be 'rbf' or 'matern52', got {kernel!r}")
+    return _KERNELS[kernel]
+
+
+def _factor(kern, X, ls, var, noise):
+    K = kern(X, X, ls, var)
+    K.flat[:: len(X) + 1] += noise**2
+    return _cholesky(K)
+
+
+def gp_predict(
+    X_train,
+    y_train,
+    X_test,
+    hyperparameters: GPHyperparameters,
+    kernel: str = "matern52",
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Posterior mean and standard deviation of a zero-mean GP with a chosen kernel.
+
+    The same Cholesky computation as :func:`gp_posterior` (Algorithm 2.1 of
+    Rasmussen and Williams), for the RBF or the Matérn 5/2 kernel, with the
+    hyperparameters given as one :class:`GPHyperparameters` (for instance the output
+    of :func:`fit_gp_multistart`).
+
+    Parameters
+    ----------
+    X_train : array_like of shape (n,) or (n, d)
+        Inputs where the function was observed.
+    y_train : array_like of shape (n,)
+        Observed values.
+    X_test : array_like of shape (m,) or (m, d)
+        Inputs where the posterior is wanted.
+    hyperparameters : GPHyperparameters
+        Length scale, variance and noise standard deviation (its
+        ``log_marginal_likelihood`` is not used).
+    kernel : {"matern52", "rbf"}, default "matern52"
+
+    Returns
+    -------
+    mean, std : ndarray of shape (m,)
+        Posterior mean and standard deviation of the latent :math:`f(x_*)`.
+
+    Raises
+    ------
+    TypeError
+        If `hyperparameters` is not a :class:`GPHyperparameters`.
+    ValueError
+        On mismatched shapes, an unknown `kernel`, or a kernel matrix that is not
+        numerically positive definite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hp = GPHyperparameters(1.0, 1.0, 0.1, float("nan"))
+    >>> mean, std = gp_predict([0.0, 1.0], [1.0, -1.0], [0.5, 10.0], hp)
+    >>> mean.round(3).tolist(), std.round(3).tolist()
+    ([0.0, -0.0], [0.324, 1.0])
+    """
+    if not isinstance(hyperparameters, GPHyperparameters):
+        raise TypeError(
+            "`hyperparameters` must be a GPHyperparameters, "
+            f"got {type(hyperparameters).__name__}"
+        )
+    kern = _check_kernel(kernel)
+    X, y = _check_training(X_train, y_train)
+    Xs = _as_points(X_test, "X_test")
+    if Xs.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"`X_test` must have the same number of features as `X_train`, "
+            f"got {Xs.shape[1]} and {X.shape[1]}"
+        )
+    hp = hyperparameters
+    ls, var, noise = _check_hyper(hp.length_scale, hp.variance, hp.noise)
+    L = _factor(kern, X, ls, var, noise)
+    Ks = kern(X, Xs, ls, var)
+    mean = Ks.T @ cho_solve(L, y, check_finite=False)
+    V = solve_triangular(L[0], Ks, lower=True, overwrite_b=True, check_finite=False)
+    return mean, np.sqrt(np.maximum(var - np.einsum("ij,ij->j", V, V), 0.0))
+
+
+def _negative_lml_and_grad(theta, kernel, R, y):
+    """Negative log marginal likelihood and its gradient in (log l, log var, log sn).
+
+    ``R`` holds the pairwise distances of the inputs. The gradient is
+    ``-1/2 tr((alpha alpha^T - K^{-1}) dK/dtheta)`` (Rasmussen and Williams, eq. 5.9).
+    """
+    ls, var, noise = np.exp(theta)
+    n = len(y)
+    if kernel == "rbf":
+        q = (R / ls) ** 2
+        Kf = var * np.exp(-0.5 * q)
+        dK_dls = Kf * q
+    else:
+        s = np.sqrt(5.0) * R / ls
+        e = var * np.exp(-s)
+        Kf = e * (1.0 + s + s**2 / 3.0)
+        dK_dls = e * s**2 * (1.0 + s) / 3.0
+    K = Kf.copy()
+    K.flat[:: n + 1] += noise**2
+    try:
+        L = cho_factor(K, lower=True, check_finite=False)
+    except LinAlgError:
+        return 1e25, np.zeros(3)
+    alpha = cho_solve(L, y, check_finite=False)
+    value = 0.5 * y @ alpha + np.log(np.diag(L[0])).sum() + 0.5 * n * np.log(2 * np.pi)
+    W = np.outer(alpha, alpha) - cho_solve(L, np.eye(n), check_finite=False)
+    grad = -0.5 * np.array(
+        [
+            np.sum(W * dK_dls),
+            np.sum(W * Kf),
+            2.0 * noise**2 * np.trace(W),
+        ]
+    )
+    return float(value), grad
+
+
+def fit_gp_multistart(
+    X_train,
+    y_train,
+    kernel: str = "rbf",
+    *,
+    starts=None,
+    bounds: tuple[float, float] = (1e-3, 1e3),
+) -> GPHyperparameters:
+    r"""Maximise the log marginal likelihood from a spread of starting points.
+
+    The log marginal likelihood of a GP often has several local maxima (a short
+    length scale with little noise, a long one with more noise). This function runs
+    L-BFGS-B over :math:`(\log\ell, \log\sigma_f^2, \log\sigma_n)` from every row of
+    `starts` and keeps the best end point. The default starts are a deterministic
+    grid spread over the scales of the data: 4 length scales from 1/20 of the input
+    range to the whole range, times 2 noise levels (1 % and 30 % of the standard
+    deviation of `y`), all with the sample variance of `y`: 8 starts.
+
+    Parameters
+    ----------
+    X_train : array_like of shape (n,) or (n, d)
+        Inputs (at least 2 points).
+    y_train : array_like of shape (n,)
+        Observed values.
+    kernel : {"rbf", "matern52"}, default "rbf"
+    starts : array_like of shape (k, 3), optional
+        Starting points ``(length_scale, variance, noise)``, all positive.
+    bounds : (float, float), default (1e-3, 1e3)
+        Box for every hyperparameter.
+
+    Returns
+    -------
+    GPHyperparameters
+        The best values found (`noise` is a standard deviation) and the log marginal
+        likelihood there.
+
+    Raises
+    ------
+    ValueError
+        On invalid data, an unknown `kernel`, `starts` of the wrong shape or with
+        non-positive entries, or `bounds` with low >= high or low <= 0.
+
+    Notes
+    -----
+    The gradient is analytic, :math:`\tfrac12 \operatorname{tr}((\alpha\alpha^\top -
+    K^{-1})\,\partial K/\partial\theta)` (Rasmussen and Williams, eq. 5.9), so each
+    start costs a few dozen :math:`O(n^3)` factorisations. The result for the
+    RBF kernel is what scikit-learn's ``GaussianProcessRegressor`` with
+    ``ConstantKernel() * RBF() + WhiteKernel()`` and a few restarts finds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.linspace(0, 10, 30)
+    >>> y = np.sin(X) + 0.1 * rng.standard_normal(30)
+    >>> hp = fit_gp_multistart(X, y)
+    >>> bool(1 < hp.length_scale < 3), bool(0.05 < hp.noise < 0.2)
+    (True, True)
+    """
+    _check_kernel(kernel)
+    X, y = _check_training(X_train, y_train)
+    if len(y) < 2:
+        raise ValueError(f"`y_train` must have at least 2 points, got {len(y)}")
+    lo, hi = _check_bounds_pair(bounds, "bounds")
+    if lo <= 0:
+        raise ValueError(f"`bounds` must be positive, got {bounds}")
+    if starts is None:
+        span = float(np.mean(np.ptp(X, axis=0))) or 1.0
+        v = float(np.var(y)) or 1.0
+        grid = np.meshgrid(
+            span * np.array([0.05, 0.15, 0.4, 1.0]),
+            np.array([v]),
+            np.sqrt(v) * np.array([0.01, 0.3]),
+            indexing="ij",
+        )
+        starts = np.column_stack([g.ravel() for g in grid])
+    else:
+        starts = as_array(starts, "starts")
+        if starts.ndim != 2 or starts.shape[1] != 3 or np.any(starts <= 0):
+            raise ValueError(
+                "`starts` must have shape (k, 3) with positive entries "
+                f"(length_scale, variance, noise), got shape {starts.shape}"
+            )
+    from scipy.optimize import minimize  # imported here: it costs 0.15 s to import
+
+    box = [(np.log(lo), np.log(hi))] * 3
+    theta0 = np.log(np.clip(starts, lo, hi))
+    R = cdist(X, X)
+    best = min(
+        (
+            minimize(
+                _negative_lml_and_grad,
+                t,
+                args=(kernel, R, y),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=box,
+            )
+            for t in theta0
+        ),
+        key=lambda r: r.fun,
+    )
+    ls, var, noise = np.exp(best.x)
+    return GPHyperparameters(float(ls), float(var), float(noise), float(-best.fun))
+
+
+def bayes_opt_refit(
+    objective: Callable,
+    bounds,
+    n_iter: int = 10,
+    seed=None,
+    *,
+    x_init=None,
+    n_init: int = 3,
+    kernel: str = "matern52",
+    xi: float = 0.01,
+    n_candidates: int = 1000,
+) -> tuple[BayesOptResult, list[GPHyperparameters]]:
+    r"""Bayesian optimisation with expected improvement, refitting the GP every step.
+
+    Unlike :func:`bayes_opt`, which keeps the hyperparameters it is given, every
+    iteration standardises the observations (mean 0, standard deviation 1), fits
+    length scale, variance and noise by :func:`fit_gp_multistart`, and maximises
+    expected improvement under that fitted model, as production libraries do.
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(x) -> float``; ``x`` is a float for 1-D `bounds`, an array of
+        shape (d,) otherwise.
+    bounds : (low, high) or sequence of (low, high)
+        The search box.
+    n_iter : int, default 10
+        Number of evaluations after the initial ones.
+    seed : numpy.random.Generator, int or None
+        Randomness (initial points when `x_init` is not given, candidates in n-D).
+    x_init : array_like of shape (n0,) or (n0, d), optional
+        Initial inputs (at least 2); default `n_init` uniform random points.
+    n_init : int, default 3
+        Number of random initial points when `x_init` is None (at least 2).
+    kernel : {"matern52", "rbf"}, default "matern52"
+    xi : float, default 0.01
+        EI margin, in units of the standardised observations.
+    n_candidates : int, default 1000
+        Grid size (1-D) or number of random candidates (n-D) for the acquisition.
+
+    Returns
+    -------
+    result : BayesOptResult
+        Every evaluation in order, and the best one.
+    fits : list of GPHyperparameters
+        The hyperparameters fitted before each proposal (on the standardised scale,
+        inputs in their own units), one per iteration.
+
+    Raises
+    ------
+    ValueError
+        As :func:`bayes_opt`, or for an unknown `kernel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda x: -(x - 2) ** 2 * np.sin(3 * x)
+    >>> res, fits = bayes_opt_refit(f, (0, 5), n_iter=8, x_init=[0.5, 2.0, 4.5])
+    >>> len(res.y), len(fits), bool(res.best_y > 2.9)
+    (11, 8, True)
+    """
+    check_callable(objective, "objective")
+    _check_kernel(kernel)
+    box = _check_bounds(bounds)
+    d = len(box)
+    n_iter = check_scalar(n_iter, "n_iter", low=0, integer=True)
+    n_candidates = check_scalar(n_candidates, "n_candidates", low=2, integer=True)
+    xi = check_scalar(xi, "xi", low=0)
+    rng = check_rng(seed, "seed")
+    if x_init is None:
+        n_init = check_scalar(n_init, "n_init", low=2, integer=True)
+        X = rng.uniform(box[:, 0], box[:, 1], size=(n_init, d))
+    else:
+        X = as_array(x_init, "x_init").reshape(-1, d)
+        if len(X) < 2:
+            raise ValueError(f"`x_init` must hold at least 2 points, got {len(X)}")
+        if np.any((X < box[:, 0]) | (X > box[:, 1])):
+            raise ValueError("`x_init` must lie inside `bounds`")
+
+    def evaluate(x):
+        value = objective(float(x[0]) if d == 1 else x.copy())
+        if not np.isfinite(value):
+            raise ValueError(f"`objective` returned {value!r} at x = {x}")
+        return float(value)
+
+    y = [evaluate(x) for x in X]
+    X, fits = list(X), []
+    for _ in range(n_iter):
+        Xa, ya = np.array(X), np.array(y)
+        z = (ya - ya.mean()) / (ya.std() or 1.0)
+        hp = fit_gp_multistart(Xa, z, kernel)
+        fits.append(hp)
+
+        def acq(C, Xa=Xa, z=z, hp=hp):
+            mu, sd = gp_predict(Xa, z, C, hp, kernel)
+            return expected_improvement(mu, sd, z.max(), xi), sd
+
+        x_next = _maximise_acquisition(acq, box, rng, n_candidates)
+        X.append(x_next)
+        y.append(evaluate(x_next))
+    Xa, ya = np.array(X), np.array(y)
+    i = int(np.argmax(ya))
+    if d == 1:
+        return BayesOptResult(Xa[:, 0], ya, float(Xa[i, 0]), float(ya[i])), fits
+    return BayesOptResult(Xa, ya, Xa[i].copy(), float(ya[i])), fits

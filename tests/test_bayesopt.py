@@ -343,3 +343,177 @@ def test_bayes_opt_errors():
         bayes_opt(objective, (0, 5), noise=-1.0)
     with pytest.raises(TypeError, match="`seed`"):
         bayes_opt(objective, (0, 5), seed="a")
+
+
+# ------------------------------------------ Matérn kernel, multi-start fit, refit loop
+from scipy.optimize import approx_fprime  # noqa: E402
+from sklearn.gaussian_process.kernels import Matern  # noqa: E402
+
+from mlmath.bayesopt import (  # noqa: E402
+    GPHyperparameters,
+    _negative_lml_and_grad,
+    bayes_opt_refit,
+    fit_gp_multistart,
+    gp_predict,
+    matern52_kernel,
+)
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_matern52_kernel_matches_scikit_learn(d):
+    rng = np.random.default_rng(d)
+    A, B = rng.normal(size=(7, d)), rng.normal(size=(5, d))
+    ours = matern52_kernel(A, B, length_scale=0.7, variance=2.5)
+    ref = (C(2.5) * Matern(length_scale=0.7, nu=2.5))(A, B)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-14)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.floats(-5, 5), min_size=1, max_size=8),
+    st.floats(0.1, 5),
+    st.floats(0.1, 5),
+)
+def test_matern52_kernel_is_symmetric_psd_and_bounded_by_the_variance(xs, ls, var):
+    K = matern52_kernel(xs, xs, ls, var)
+    np.testing.assert_allclose(K, K.T)
+    assert np.linalg.eigvalsh(K).min() > -1e-9 * var * len(xs)
+    assert np.all(K <= var * (1 + 1e-12)) and np.all(K > 0)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "matern52"])
+def test_gp_predict_matches_scikit_learn(kernel):
+    rng = np.random.default_rng(4)
+    X, Xs = rng.uniform(0, 5, (8, 2)), rng.uniform(0, 5, (20, 2))
+    y = np.sin(X).sum(axis=1)
+    hp = GPHyperparameters(1.3, 0.8, 0.05, float("nan"))
+    base = RBF(1.3, "fixed") if kernel == "rbf" else Matern(1.3, "fixed", nu=2.5)
+    sk = GaussianProcessRegressor(
+        C(0.8, "fixed") * base, alpha=0.05**2, optimizer=None
+    ).fit(X, y)
+    sk_mean, sk_std = sk.predict(Xs, return_std=True)
+    mean, std = gp_predict(X, y, Xs, hp, kernel)
+    np.testing.assert_allclose(mean, sk_mean, atol=1e-10)
+    np.testing.assert_allclose(std, sk_std, atol=1e-10)
+
+
+def test_gp_predict_with_rbf_equals_gp_posterior():
+    X, y = noisy_sine()
+    hp = GPHyperparameters(0.9, 1.7, 0.2, float("nan"))
+    m1, s1 = gp_predict(X, y, np.linspace(0, 8, 9), hp, "rbf")
+    m2, s2 = gp_posterior(X, y, np.linspace(0, 8, 9), 0.9, 1.7, 0.2)
+    np.testing.assert_allclose(m1, m2)
+    np.testing.assert_allclose(s1, s2)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "matern52"])
+def test_lml_gradient_is_the_derivative(kernel):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 10, (12, 1))
+    y = np.sin(X[:, 0]) + 0.1 * rng.standard_normal(12)
+    R = np.abs(X - X.T)
+    for theta in (np.log([1.3, 0.7, 0.2]), np.log([0.3, 2.0, 0.05])):
+        value, grad = _negative_lml_and_grad(theta, kernel, R, y)
+        numeric = approx_fprime(
+            theta, lambda t: _negative_lml_and_grad(t, kernel, R, y)[0], 1e-7
+        )
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+    hp = GPHyperparameters(1.3, 0.7, 0.2, float("nan"))
+    if kernel == "rbf":
+        assert value == pytest.approx(
+            -gp_log_marginal_likelihood(X, y, 0.3, 2.0, 0.05), rel=1e-12
+        )
+        assert hp.length_scale == 1.3
+
+
+def test_multistart_finds_the_global_optimum_that_scikit_learn_finds():
+    # the page's 30-point data set: three starts stop at a local maximum
+    rng = np.random.default_rng(0)
+    rng.standard_normal(5)
+    X = np.sort(rng.uniform(0, 10, 30))
+    y = np.sin(X) + 0.1 * rng.standard_normal(30)
+    local = fit_gp_hyperparameters(X, y, n_restarts=2, rng=0)
+    hp = fit_gp_multistart(X, y)
+    sk = GaussianProcessRegressor(
+        C(1.0, (1e-3, 1e3)) * RBF(1.0, (1e-3, 1e3)) + WhiteKernel(0.01, (1e-6, 1e6)),
+        n_restarts_optimizer=5,
+        random_state=0,
+    ).fit(X[:, None], y)
+    assert hp.log_marginal_likelihood == pytest.approx(
+        sk.log_marginal_likelihood_value_, abs=1e-6
+    )
+    assert hp.log_marginal_likelihood > local.log_marginal_likelihood + 0.5
+    params = sk.kernel_.get_params()
+    assert hp.length_scale == pytest.approx(params["k1__k2__length_scale"], rel=1e-3)
+    assert hp.variance == pytest.approx(params["k1__k1__constant_value"], rel=1e-3)
+    assert hp.noise**2 == pytest.approx(params["k2__noise_level"], rel=1e-3)
+
+
+def test_multistart_with_matern_matches_scikit_learn():
+    X, y = noisy_sine(seed=2, n=25)
+    hp = fit_gp_multistart(X, y, "matern52")
+    sk = GaussianProcessRegressor(
+        C(1.0, (1e-3, 1e3)) * Matern(1.0, (1e-3, 1e3), nu=2.5)
+        + WhiteKernel(0.01, (1e-6, 1e6)),
+        n_restarts_optimizer=8,
+        random_state=0,
+    ).fit(X[:, None], y)
+    assert hp.log_marginal_likelihood >= sk.log_marginal_likelihood_value_ - 1e-6
+
+
+def test_multistart_accepts_explicit_starts_and_does_not_mutate_them():
+    X, y = noisy_sine()
+    starts = np.array([[1.0, 1.0, 0.1], [3.0, 1.0, 0.01]])
+    copy = starts.copy()
+    hp = fit_gp_multistart(X, y, starts=starts)
+    np.testing.assert_array_equal(starts, copy)
+    assert np.isfinite(hp.log_marginal_likelihood)
+
+
+def test_refit_loop_finds_the_peak_and_records_each_fit():
+    res, fits = bayes_opt_refit(objective, (0, 5), n_iter=10, x_init=[0.5, 2.0, 4.5])
+    assert len(res.y) == 13 and len(fits) == 10
+    assert all(isinstance(h, GPHyperparameters) for h in fits)
+    fine = np.linspace(0, 5, 200001)
+    assert res.best_y > objective(fine).max() - 0.01
+    np.testing.assert_array_equal(res.y, [objective(x) for x in res.x])
+
+
+def test_refit_loop_is_seeded_in_two_dimensions():
+    def g(x):
+        return -np.sum((x - 0.3) ** 2)
+
+    a, _ = bayes_opt_refit(g, [(-1, 1), (-1, 1)], n_iter=3, seed=5, n_candidates=200)
+    b, _ = bayes_opt_refit(g, [(-1, 1), (-1, 1)], n_iter=3, seed=5, n_candidates=200)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.x.shape == (6, 2)
+
+
+def test_new_function_errors():
+    hp = GPHyperparameters(1.0, 1.0, 0.1, 0.0)
+    with pytest.raises(ValueError, match="X1"):
+        matern52_kernel(np.zeros((2, 2)), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="length_scale"):
+        matern52_kernel([0.0], [1.0], length_scale=0.0)
+    with pytest.raises(TypeError, match="hyperparameters"):
+        gp_predict([0.0], [1.0], [0.0], (1.0, 1.0, 0.1))
+    with pytest.raises(ValueError, match="kernel"):
+        gp_predict([0.0], [1.0], [0.0], hp, kernel="linear")
+    with pytest.raises(ValueError, match="X_test"):
+        gp_predict([[0.0, 1.0]], [1.0], [[0.0]], hp)
+    with pytest.raises(ValueError, match="starts"):
+        fit_gp_multistart([0.0, 1.0], [1.0, 2.0], starts=[[1.0, 1.0]])
+    with pytest.raises(ValueError, match="starts"):
+        fit_gp_multistart([0.0, 1.0], [1.0, 2.0], starts=[[1.0, -1.0, 0.1]])
+    with pytest.raises(ValueError, match="y_train"):
+        fit_gp_multistart([0.0], [1.0])
+    with pytest.raises(ValueError, match="bounds"):
+        fit_gp_multistart([0.0, 1.0], [1.0, 2.0], bounds=(0.0, 1.0))
+    with pytest.raises(ValueError, match="kernel"):
+        bayes_opt_refit(objective, (0, 5), kernel="periodic")
+    with pytest.raises(ValueError, match="x_init"):
+        bayes_opt_refit(objective, (0, 5), x_init=[1.0])
+    with pytest.raises(ValueError, match="x_init"):
+        bayes_opt_refit(objective, (0, 5), x_init=[1.0, 7.0])
+    with pytest.raises(TypeError, match="objective"):
+        bayes_opt_refit(3.0, (0, 5))

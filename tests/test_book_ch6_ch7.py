@@ -115,3 +115,92 @@ def test_srw_hand_example_is_matched_by_the_code(site):
         assert m, phrase
         assert float(m.group(1).rstrip(",")) < 1e-6
     assert "temporally" in text and "timestamps" in text
+
+# ------------------------------------------------ Chapter 7 after the referee's report
+def test_gp_fit_reports_the_global_optimum_not_the_local_one(site):
+    text = re.sub(r"\s+", " ", site.text(f"{CH7}/gaussian-processes"))
+    local = number_after(text, "stops at a short length scale")
+    assert local == pytest.approx(0.95, abs=0.01)
+    best = re.search(
+        r"it finds the higher maximum, length scale ([0-9.]+), variance ([0-9.]+) and "
+        r"\S+ = ([0-9.]+) \(log marginal\s+likelihood ([0-9.]+)\)",
+        text,
+    )
+    assert best, "global optimum sentence missing"
+    ls, var, noise, lml = map(float, best.groups())
+    assert ls == pytest.approx(2.05, abs=0.01)
+    assert var == pytest.approx(1.40, abs=0.01)
+    assert noise == pytest.approx(0.100, abs=0.002)
+    sk = number_after(text, "five restarts reaches the same value,")
+    assert lml == pytest.approx(sk, abs=0.005) and lml > 7.6
+
+
+def test_gaussian_conditioning_is_checked_by_simulation(site):
+    text = re.sub(r"\s+", " ", site.text(f"{CH7}/gaussian-processes"))
+    var = number_after(text, "on each observation and posterior variance")
+    resid = number_after(text, "give a residual variance of")
+    assert abs(var - resid) < 0.002
+
+
+def test_errata_gp_entry_uses_the_notebook_noise_variance(site):
+    text = re.sub(r"\s+", " ", site.text("book/errata"))
+    ratio = re.search(
+        r"true function is (\d+) posterior standard deviations away", text
+    )
+    assert ratio and 50 < int(ratio.group(1)) < 80  # about 64, not 64 039
+    assert "noise=1e-6" in text and "variance" in text
+
+
+def test_overconfident_prior_is_stated_with_its_z_score(site):
+    text = re.sub(r"\s+", " ", site.text(f"{CH7}/acquisition"))
+    z = number_after(text, "so the true value lies")
+    assert z > 4
+
+
+def test_svm_comparison_uses_many_seeds_and_reports_held_out_scores(site):
+    text = re.sub(r"\s+", " ", site.text(f"{CH7}/acquisition"))
+    seeds = re.search(r"ahead in (\d+) of (\d+) seeds", text)
+    assert seeds and int(seeds.group(2)) >= 20
+    ahead = re.search(
+        r"at or above that of random search at (\d+) of the (\d+) budgets", text
+    )
+    assert ahead and int(ahead.group(1)) <= int(ahead.group(2))
+    bo_q1 = number_after(text, "random-search runs are still below")
+    bo_q1_bo = number_after(
+        text, f"random-search runs are still below {bo_q1:.3f}, against"
+    )
+    assert bo_q1_bo > bo_q1  # the claim about the unlucky quartile
+    fail = re.search(
+        r"(\d+) % of Bayesian optimisation.s evaluations fall in that region, "
+        r"against (\d+) % of random search.s",
+        text,
+    )
+    assert fail and int(fail.group(1)) < int(fail.group(2))
+    assert "held-out accuracy of the chosen setting" in text
+    assert number_after(text, "On the held-out images the chosen settings score") > 0.9
+
+
+def test_matern_figure_and_refit_loop_are_shown(site):
+    html = site.html(f"{CH7}/acquisition")
+    assert 'id="fig-ch7-matern"' in html
+    text = re.sub(r"\s+", " ", site.text(f"{CH7}/acquisition"))
+    first = number_after(text, "the standardised prior variance starts at")
+    last = number_after(text, "the fitted variance grows to")
+    assert last > first
+    refit_close = re.search(
+        r"first within 0.01 of the maximum at evaluation (\d+)", text
+    )
+    fixed_close = re.search(r"\(the fixed loop: evaluation (\d+)\)", text)
+    assert refit_close and fixed_close
+    assert int(fixed_close.group(1)) <= int(refit_close.group(1))  # "no later"
+
+
+def test_ch7_back_matter_faults_are_gone(site):
+    assert "Theorem Theorem" not in site.text(f"{CH7}/exercises")
+    assert "linked from each entry" not in site.text("book/bibliography")
+    status = site.html("book/status")
+    versions = status[status.index("<h2>Package versions") :]
+    assert "<table" in versions[:2000]
+    assert "| package |" not in site.text("book/status")
+    index = site.text(f"{CH7}/index")
+    assert "Močkus" in index or "Mockus" in index
