@@ -704,7 +704,8 @@ def projection_matrix(Y: Any) -> np.ndarray:
     ------
     ValueError
         If ``Y`` is the zero vector, holds NaN or infinity, or its columns are linearly
-        dependent (then the span has a smaller dimension; pass a basis of it).
+        dependent to a relative tolerance of 1e-12 (after each column is scaled to a
+        largest entry of 1); then the span has a smaller dimension: pass a basis of it.
 
     Notes
     -----
@@ -729,13 +730,22 @@ def projection_matrix(Y: Any) -> np.ndarray:
         raise ValueError(
             f"`Y` must have at most as many columns as rows, got shape {Y.shape}"
         )
-    Q, Rfac = np.linalg.qr(Y)
-    diag = np.abs(np.diag(Rfac))
-    scale = np.linalg.norm(Y, axis=0).max()
-    if scale == 0.0 or diag.min() <= 1e-12 * scale:
+    # The span does not change when a column is rescaled: bring every column to a
+    # largest entry of 1 first, so that neither tiny (1e-200) nor huge (1e200) entries
+    # underflow or overflow, and columns of very different sizes are judged alike.
+    col_max = np.abs(Y).max(axis=0)
+    if np.any(col_max == 0.0):
         raise ValueError(
             "`Y` must have linearly independent (and non-zero) columns, "
-            f"got rank {np.linalg.matrix_rank(Y)} for {Y.shape[1]} column(s)"
+            f"got a zero column in shape {Y.shape}"
+        )
+    Y = Y / col_max
+    Q, Rfac = np.linalg.qr(Y)
+    if np.abs(np.diag(Rfac)).min() <= 1e-12:
+        raise ValueError(
+            "`Y` must have linearly independent columns, got "
+            f"{Y.shape[1]} columns of which one is, to a relative 1e-12, a combination "
+            "of the others"
         )
     return Q @ Q.T
 
@@ -1026,8 +1036,17 @@ def als_update(ratings: Any, fixed: Any, reg: float) -> np.ndarray:
     -----
     Each row is an independent :math:`k \times k` solve (batched here into one call of
     ``numpy.linalg.solve``), which is why ALS parallelises so well (Spark MLlib, the
-    ``implicit`` library). Alternating the two half-steps
-    never increases the regularised squared error.
+    ``implicit`` library). Alternating the two half-steps never increases
+
+    .. math::
+
+        \sum_{(u,i) \in \Omega} (r_{ui} - \mathbf{p}_u^\top \mathbf{q}_i)^2
+        + \lambda \Bigl(\sum_u \lVert \mathbf{p}_u \rVert^2
+        + \sum_i \lVert \mathbf{q}_i \rVert^2\Bigr),
+
+    the penalty counted once per factor vector. (For a penalty counted once per rating,
+    as in :class:`MatrixFactorization`, row :math:`u` would need
+    :math:`\lambda |\Omega_u|` in place of :math:`\lambda`.)
 
     Examples
     --------

@@ -182,3 +182,57 @@ def test_eigen_worked_example(site):
     assert f"The eigenvalues are {lam[1]:.0f} and {lam[0]:.0f}" in text
     assert "m = n" in text
     assert "sum the trace 4" in text
+
+
+# --- second review of Chapter 1: corrected statements, checked independently -------
+
+
+def test_transposed_true_convolution_is_not_called_a_mirror_image(site):
+    y, k = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, -1.0])
+    flipped = np.convolve(y, k[::-1], "full")          # T^T y, T the true-conv matrix
+    assert not np.array_equal(flipped, np.convolve(y, k, "full")[::-1])
+    assert np.array_equal(flipped, -np.convolve(y, k, "full"))   # k is antisymmetric
+    text = site.text(f"{CH1}/convolution")
+    assert f"gives {flipped.astype(int).tolist()}; for this antisymmetric" in text
+    for page in ("convolution", "exercises"):
+        assert "mirror image" not in site.text(f"{CH1}/{page}"), page
+
+
+def test_second_eigenvalue_is_d_with_two_closed_groups():
+    # the page's claim after Haveliwala and Kamvar: two closed groups of pages
+    # (here the 2-cycles {0, 1} and {2, 3}, fed by page 4) force |lambda_2| = d
+    d, n = 0.85, 5
+    A = np.zeros((n, n))
+    A[0, 1] = A[1, 0] = A[2, 3] = A[3, 2] = 1
+    A[4, [0, 2]] = 1
+    P = A / A.sum(axis=1, keepdims=True)
+    G = d * P + (1 - d) / n
+    moduli = np.sort(np.abs(np.linalg.eigvals(G)))[::-1]
+    assert np.isclose(moduli[0], 1) and np.isclose(moduli[1], d)
+    # and the four-page web of the page mixes faster than d
+    P4 = FOUR_PAGES / FOUR_PAGES.sum(axis=1, keepdims=True)
+    moduli4 = np.sort(np.abs(np.linalg.eigvals(d * P4 + (1 - d) / 4)))[::-1]
+    assert moduli4[1] < 0.6 * d
+
+
+def test_pagerank_page_states_the_real_web_case_and_myriel_leaves(site):
+    text = site.text(f"{CH1}/pagerank")
+    assert "two closed groups of pages that no link leaves" in text
+    assert "the guaranteed factor" in text
+    G = nx.les_miserables_graph()
+    leaves = [v for v in G["Myriel"] if G.degree(v) == 1]
+    assert f"Of the minor characters, {len(leaves)} appear with Myriel" in text
+
+
+def test_als_objective_counts_the_penalty_once_per_factor(site):
+    text = site.text(f"{CH1}/matrix-factorization")
+    assert "once per factor vector" in text
+    assert "weighted-" in text
+
+
+def test_dot_product_length_ratio(site):
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    ratio = np.sqrt(y @ y) / np.sqrt(x @ x)
+    assert ratio > 2
+    text = site.text(f"{CH1}/dot-product")
+    assert f"more than twice as long ({ratio:.2f} times)" in text

@@ -600,3 +600,13 @@ def test_als_never_increases_the_objective():
 def test_als_update_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e170, 1e200])
+def test_projection_is_scale_invariant_far_from_one(scale):
+    # the span of a column does not depend on its length; tiny or huge columns once
+    # underflowed/overflowed in the rank check and were rejected as "zero"
+    y = np.array([2.0, 1.0])
+    assert np.allclose(projection_matrix(scale * y), np.outer(y, y) / 5)
+    Y = np.array([[scale, 0.0], [0.0, 1.0]])        # columns of very different sizes
+    assert np.allclose(projection_matrix(Y), np.eye(2))
