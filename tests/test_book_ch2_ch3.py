@@ -388,3 +388,19 @@ def test_admm_page_path_order_and_equal_rho(site):
         "The five truly non-zero coefficients (coloured) enter first"
         not in site.html(f"{CH3}/admm")
     )
+
+
+def test_admm_page_other_null_coefficients_and_errata_residuals(site):
+    """The caption no longer says the null coefficients leave zero 'until lambda is
+    small': the glued bounds say how late and how small; the errata name the residual
+    that fails at the cap."""
+    flat = " ".join(site.text(f"{CH3}/admm").split())
+    m = re.search(
+        r"other null coefficients enter only at \\\(\\lambda\\approx\\\) (\d\.\d) or "
+        r"below and never exceed (0\.\d{3}) in absolute value",
+        flat,
+    )
+    assert m and float(m[1]) < 2.5 and float(m[2]) < 0.03
+    assert "until λ is small" not in site.html(f"{CH3}/admm")
+    errata = " ".join(site.text("book/errata").split())
+    assert "is not met: the primal residual is still above its tolerance" in errata

@@ -205,3 +205,14 @@ def test_new_chapter5_figures_have_alt_text(site):
         (f"{CH5}/normalizing-flows", "fig-ch5-coupling-moons"),
     ]:
         assert f'id="{label}"' in site.html(page), label
+
+
+def test_chapter4_credits_and_hedges(site):
+    """Trustworthiness is Venna and Kaski's measure; the VAE's industry claims are cited
+    and the ELBO is not sold as a reliable novelty detector."""
+    tsne_text = " ".join(site.text(f"{CH4}/tsne").split())
+    assert "trustworthiness score [Venna and Kaski, 2001]" in tsne_text
+    vae_text = " ".join(site.text(f"{CH4}/vae").split())
+    assert "[Rombach et al., 2022]" in vae_text
+    assert "[Nalisnick et al., 2019]" in vae_text
+    assert "has not seen the like of" not in vae_text

@@ -428,3 +428,24 @@ def test_linear_gaussian_elbo_validates_and_does_not_mutate():
     linear_gaussian_elbo(**good)
     for k, v in good.items():
         assert np.array_equal(np.asarray(v), copies[k])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), angle=st.floats(0.0, 2 * np.pi))
+def test_linear_gaussian_elbo_is_invariant_under_latent_rotation(seed, angle):
+    """The prior N(0, I) is rotation invariant, so rotating the latent space (W -> WR,
+    q -> N(R'm, R'SR)) changes neither the evidence, nor the ELBO, nor the gap; and the
+    gap is never negative (Gibbs)."""
+    from mlmath import linear_gaussian_elbo
+
+    x, W, bias, s2 = linear_gaussian_problem()
+    rng = np.random.default_rng(seed)
+    B = rng.standard_normal((2, 2))
+    m_q, S_q = rng.standard_normal(2), B @ B.T + 0.05 * np.eye(2)
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    before = linear_gaussian_elbo(x, W, bias, s2, m_q, S_q)
+    S_rot = R.T @ S_q @ R
+    after = linear_gaussian_elbo(x, W @ R, bias, s2, R.T @ m_q, 0.5 * (S_rot + S_rot.T))
+    assert after == pytest.approx(before, rel=1e-9, abs=1e-9)
+    elbo, log_px, kl = before
+    assert kl >= 0 and elbo <= log_px
