@@ -759,9 +759,10 @@ class AffineCouplingFlow:
     nll_ : float
         Mean negative log-likelihood (nats per point) after :meth:`fit`.
     converged_ : bool
-        Whether L-BFGS met its tolerance before ``maxiter``.
+        Whether L-BFGS met its tolerance before ``maxiter`` (``False`` before
+        :meth:`fit`).
     n_iter_ : int
-        Number of L-BFGS iterations.
+        Number of L-BFGS iterations of the last :meth:`fit` (0 before it).
 
     Raises
     ------
@@ -814,6 +815,8 @@ class AffineCouplingFlow:
         self.shift_ = np.zeros(2)
         self.scale_ = np.ones(2)
         self.nll_: float | None = None
+        self.converged_ = False  # set by fit
+        self.n_iter_ = 0
 
     @property
     def n_params(self) -> int:
@@ -888,7 +891,8 @@ class AffineCouplingFlow:
         params : array_like of shape (n_params,)
             Parameters at which to evaluate.
         x : array_like of shape (n, 2)
-            Data (standardised with the current ``shift_`` and ``scale_``).
+            Data in the original units; they are standardised inside with the
+            current ``shift_`` and ``scale_``.
 
         Returns
         -------
@@ -960,7 +964,8 @@ class AffineCouplingFlow:
         Warns
         -----
         UserWarning
-            If the optimiser stops at ``maxiter`` without converging.
+            If the optimiser stops without converging (at ``maxiter``, or when its
+            line search fails).
         """
         x = self._points(x, "x")
         if np.any(np.ptp(x, axis=0) == 0):
@@ -985,7 +990,8 @@ class AffineCouplingFlow:
 
             warnings.warn(
                 f"AffineCouplingFlow.fit stopped after {res.nit} iterations without "
-                f"converging ({res.message}); raise `maxiter`",
+                f"converging ({res.message})"
+                + ("; raise `maxiter`" if res.nit >= maxiter else ""),
                 UserWarning,
                 stacklevel=2,
             )

@@ -453,3 +453,34 @@ def test_coupling_flow_rejects_bad_input():
     x0 = x.copy()
     flow.log_prob(x)
     np.testing.assert_array_equal(x, x0)
+
+
+def test_coupling_flow_page_fit_keeps_improving_after_its_budget():
+    """Chapter 5 says the 100-iteration moons fit is not converged and that a longer
+    fit lowers the likelihood further: continue it and check."""
+    import warnings
+
+    from mlmath import AffineCouplingFlow
+
+    rng = np.random.default_rng(0)  # the page's two_moons(300, 0.1, rng)
+    upper = rng.random(300) < 0.5
+    theta = np.pi * rng.random(300)
+    first = np.column_stack([np.cos(theta), np.sin(theta)])
+    second = np.column_stack([1 - np.cos(theta), 0.5 - np.sin(theta)])
+    x = np.where(upper[:, None], first, second) + 0.1 * rng.standard_normal((300, 2))
+    flow = AffineCouplingFlow(n_layers=4, n_hidden=8, rng=0)
+    with pytest.warns(UserWarning, match="raise `maxiter`"):
+        flow.fit(x, maxiter=100)
+    assert not flow.converged_
+    nll_page = flow.nll_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flow.fit(x, maxiter=100)
+    assert flow.nll_ < nll_page - 0.05
+
+
+def test_coupling_flow_reports_no_fit_before_fitting():
+    from mlmath import AffineCouplingFlow
+
+    flow = AffineCouplingFlow(n_layers=1, n_hidden=2, rng=0)
+    assert flow.converged_ is False and flow.n_iter_ == 0 and flow.nll_ is None
