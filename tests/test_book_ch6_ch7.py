@@ -174,7 +174,7 @@ def test_matern_figure_and_refit_loop_are_shown(site):
     assert 'id="fig-ch7-matern"' in html
     text = re.sub(r"\s+", " ", site.text(f"{CH7}/acquisition"))
     first = number_after(text, "the standardised prior variance starts at")
-    last = number_after(text, "the fitted variance grows to")
+    last = number_after(text, "the fitted variance rises, not steadily, to")
     assert last > first
     refit_close = re.search(
         r"first within 0.01 of the maximum at evaluation (\d+)", text
