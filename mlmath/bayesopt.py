@@ -8,6 +8,7 @@ ever inverted explicitly.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +25,11 @@ from ._validation import (
     check_same_shape,
     check_scalar,
 )
+
+try:  # the package-wide warning class, where this version of mlmath has it
+    from ._validation import ConvergenceWarning
+except ImportError:  # pragma: no cover
+    ConvergenceWarning = UserWarning
 
 __all__ = [
     "rbf_kernel",
@@ -922,6 +928,9 @@ def gp_predict(
     return mean, np.sqrt(np.maximum(var - np.einsum("ij,ij->j", V, V), 0.0))
 
 
+_FAILED_FACTOR = 1e25  # objective value where the Cholesky factorisation fails
+
+
 def _negative_lml_and_grad(theta, kernel, R, y):
     """Negative log marginal likelihood and its gradient in (log l, log var, log sn).
 
@@ -944,7 +953,7 @@ def _negative_lml_and_grad(theta, kernel, R, y):
     try:
         L = cho_factor(K, lower=True, check_finite=False)
     except LinAlgError:
-        return 1e25, np.zeros(3)
+        return _FAILED_FACTOR, np.zeros(3)
     alpha = cho_solve(L, y, check_finite=False)
     value = 0.5 * y @ alpha + np.log(np.diag(L[0])).sum() + 0.5 * n * np.log(2 * np.pi)
     W = np.outer(alpha, alpha) - cho_solve(L, np.eye(n), check_finite=False)
@@ -965,6 +974,7 @@ def fit_gp_multistart(
     *,
     starts=None,
     bounds: tuple[float, float] = (1e-3, 1e3),
+    max_iter: int = 15000,
 ) -> GPHyperparameters:
     r"""Maximise the log marginal likelihood from a spread of starting points.
 
@@ -987,6 +997,8 @@ def fit_gp_multistart(
         Starting points ``(length_scale, variance, noise)``, all positive.
     bounds : (float, float), default (1e-3, 1e3)
         Box for every hyperparameter.
+    max_iter : int, default 15000
+        Iteration cap of L-BFGS-B for each start.
 
     Returns
     -------
@@ -998,7 +1010,14 @@ def fit_gp_multistart(
     ------
     ValueError
         On invalid data, an unknown `kernel`, `starts` of the wrong shape or with
-        non-positive entries, or `bounds` with low >= high or low <= 0.
+        non-positive entries, `bounds` with low >= high or low <= 0, or when the
+        kernel matrix is not numerically positive definite at any start.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When L-BFGS-B stopped without converging (for instance at `max_iter`) from
+        the start that gave the best value.
 
     Notes
     -----
@@ -1019,6 +1038,7 @@ def fit_gp_multistart(
     (True, True)
     """
     _check_kernel(kernel)
+    max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     X, y = _check_training(X_train, y_train)
     if len(y) < 2:
         raise ValueError(f"`y_train` must have at least 2 points, got {len(y)}")
@@ -1056,11 +1076,24 @@ def fit_gp_multistart(
                 jac=True,
                 method="L-BFGS-B",
                 bounds=box,
+                options={"maxiter": max_iter},
             )
             for t in theta0
         ),
         key=lambda r: r.fun,
     )
+    if best.fun >= _FAILED_FACTOR:
+        raise ValueError(
+            "the kernel matrix is not numerically positive definite at any start; "
+            "rescale the inputs or raise the lower bound of the noise"
+        )
+    if not best.success:
+        warnings.warn(
+            f"fit_gp_multistart: L-BFGS-B stopped without converging from the best "
+            f"start ({best.message})",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     ls, var, noise = np.exp(best.x)
     return GPHyperparameters(float(ls), float(var), float(noise), float(-best.fun))
 

@@ -517,3 +517,34 @@ def test_new_function_errors():
         bayes_opt_refit(objective, (0, 5), x_init=[1.0, 7.0])
     with pytest.raises(TypeError, match="objective"):
         bayes_opt_refit(3.0, (0, 5))
+
+
+def test_multistart_reports_non_convergence_and_failed_factorisations(monkeypatch):
+    import mlmath.bayesopt as bo
+
+    X, y = noisy_sine()
+    with pytest.warns(UserWarning, match="without converging"):
+        fit_gp_multistart(X, y, max_iter=1)
+    with pytest.raises(ValueError, match="max_iter"):
+        fit_gp_multistart(X, y, max_iter=0)
+    monkeypatch.setattr(
+        bo, "_negative_lml_and_grad", lambda *a: (bo._FAILED_FACTOR, np.zeros(3))
+    )
+    with pytest.raises(ValueError, match="positive definite at any start"):
+        bo.fit_gp_multistart(X, y)
+
+
+def test_scikit_learn_random_restarts_can_also_miss_the_global_optimum():
+    # the page's advice "fit from several well-spread starts": with other random
+    # restarts scikit-learn stops on the lower hill (LML 6.92) of the same data
+    rng = np.random.default_rng(0)
+    rng.standard_normal(5)
+    X = np.sort(rng.uniform(0, 10, 30))
+    y = np.sin(X) + 0.1 * rng.standard_normal(30)
+    sk = GaussianProcessRegressor(
+        C(1.0, (1e-3, 1e3)) * RBF(1.0, (1e-3, 1e3)) + WhiteKernel(0.01, (1e-6, 1e6)),
+        n_restarts_optimizer=10,
+        random_state=2,
+    ).fit(X[:, None], y)
+    assert sk.log_marginal_likelihood_value_ == pytest.approx(6.918, abs=0.01)
+    assert fit_gp_multistart(X, y).log_marginal_likelihood > 7.6

@@ -164,12 +164,14 @@ def test_overconfident_prior_is_stated_with_its_z_score(site):
 
 def test_svm_comparison_uses_many_seeds_and_reports_held_out_scores(site):
     text = re.sub(r"\s+", " ", site.text(f"{CH7}/acquisition"))
-    seeds = re.search(r"ahead in (\d+) of (\d+) seeds", text)
-    assert seeds and int(seeds.group(2)) >= 20
+    pairs = re.search(r"random search in (\d+) % of the (\d+) × (\d+) pairings", text)
+    assert pairs and int(pairs.group(2)) >= 20 and 50 < int(pairs.group(1)) <= 100
+    assert "seeds (worst" not in text  # no pairing of unrelated runs by seed number
     ahead = re.search(
         r"at or above that of random search at (\d+) of the (\d+) budgets", text
     )
-    assert ahead and int(ahead.group(1)) <= int(ahead.group(2))
+    # the paragraph reads as "Bayesian optimisation is mostly at or above": a majority
+    assert ahead and 2 * int(ahead.group(1)) > int(ahead.group(2))
     bo_q1 = number_after(text, "random-search runs are still below")
     bo_q1_bo = number_after(
         text, f"random-search runs are still below {bo_q1:.3f}, against"
@@ -190,7 +192,7 @@ def test_matern_figure_and_refit_loop_are_shown(site):
     assert 'id="fig-ch7-matern"' in html
     text = re.sub(r"\s+", " ", site.text(f"{CH7}/acquisition"))
     first = number_after(text, "the standardised prior variance starts at")
-    last = number_after(text, "the fitted variance grows to")
+    last = number_after(text, "the fitted variance rises, not steadily, to")
     assert last > first
     refit_close = re.search(
         r"first within 0.01 of the maximum at evaluation (\d+)", text
@@ -209,3 +211,16 @@ def test_ch7_back_matter_faults_are_gone(site):
     assert "| package |" not in site.text("book/status")
     index = site.text(f"{CH7}/index")
     assert "Močkus" in index or "Mockus" in index
+
+
+def test_ch7_referee_round_two_claims(site):
+    text = re.sub(r"\s+", " ", site.text(f"{CH7}/acquisition"))
+    # Snoek et al. marginalise the hyperparameters; the refit by maximum likelihood is
+    # the page's own (common) choice, not theirs
+    assert "slice sampling" in text
+    held = number_after(text, "On the held-out images the chosen settings score")
+    cv = number_after(text, "higher than the medians of the best CV accuracies,")
+    assert held > cv
+    assert "incumbent, (" not in text  # no stray comma before the citation
+    notation = site.text("book/notation")
+    assert "divergence of \\(P\\) from \\(Q\\)" in notation  # as Chapter 4 says
