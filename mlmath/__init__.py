@@ -34,6 +34,7 @@ from .montecarlo import *  # noqa: F403
 from .networks import *  # noqa: F403
 from .optimization import *  # noqa: F403
 from .probability import *  # noqa: F403
+from ._validation import ConvergenceWarning
 
 __version__ = "0.1.0"
 
@@ -45,4 +46,5 @@ __all__ = [
     *montecarlo.__all__,
     *networks.__all__,
     *bayesopt.__all__,
+    "ConvergenceWarning",
 ]

@@ -7,19 +7,21 @@ factorisation for recommendation (FunkSVD) next to the truncated SVD.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._validation import (
     as_array,
     as_matrix,
     as_square_matrix,
     as_vector,
+    check_bool,
     check_rng,
     check_same_shape,
     check_scalar,
+    warn_not_converged,
 )
 
 __all__ = [
@@ -39,13 +41,15 @@ __all__ = [
 ]
 
 
-def _nonzero_norm(v: np.ndarray, name: str) -> float:
-    norm = float(np.linalg.norm(v))
-    if norm == 0.0:
+def _unit(v: np.ndarray, name: str) -> np.ndarray:
+    """``v / ||v||``, scaled by its largest entry first so no square over/underflows."""
+    big = np.max(np.abs(v))
+    if big == 0.0:
         raise ValueError(
             f"`{name}` must not be the zero vector (its angle is undefined)"
         )
-    return norm
+    v = v / big
+    return v / np.linalg.norm(v)
 
 
 def vector_angle(x: Any, y: Any, degrees: bool = True) -> float:
@@ -88,7 +92,8 @@ def vector_angle(x: Any, y: Any, degrees: bool = True) -> float:
     """
     x, y = as_vector(x, "x"), as_vector(y, "y")
     check_same_shape(x, y, "x", "y")
-    xh, yh = x / _nonzero_norm(x, "x"), y / _nonzero_norm(y, "y")
+    degrees = check_bool(degrees, "degrees")
+    xh, yh = _unit(x, "x"), _unit(y, "y")
     theta = 2.0 * np.arctan2(np.linalg.norm(xh - yh), np.linalg.norm(xh + yh))
     return float(np.degrees(theta)) if degrees else float(theta)
 
@@ -122,7 +127,7 @@ def cosine_similarity(a: Any, b: Any) -> float:
     """
     a, b = as_vector(a, "a"), as_vector(b, "b")
     check_same_shape(a, b, "a", "b")
-    cos = float(a @ b) / (_nonzero_norm(a, "a") * _nonzero_norm(b, "b"))
+    cos = float(_unit(a, "a") @ _unit(b, "b"))
     return float(np.clip(cos, -1.0, 1.0))
 
 
@@ -159,11 +164,12 @@ def cosine_similarity_matrix(X: Any) -> np.ndarray:
            [0.   , 0.707, 1.   ]])
     """
     X = as_matrix(X, "X")
-    norms = np.linalg.norm(X, axis=1)
-    if np.any(norms == 0):
-        rows = np.flatnonzero(norms == 0).tolist()
+    big = np.max(np.abs(X), axis=1)
+    if np.any(big == 0):
+        rows = np.flatnonzero(big == 0).tolist()
         raise ValueError(f"`X` must not have zero rows, got zero rows at {rows}")
-    Xn = X / norms[:, None]
+    Xn = X / big[:, None]  # scale first: the squares in the norm cannot overflow
+    Xn /= np.linalg.norm(Xn, axis=1)[:, None]
     return np.clip(Xn @ Xn.T, -1.0, 1.0)
 
 
@@ -195,6 +201,7 @@ def rotation_matrix(theta: float, degrees: bool = True) -> np.ndarray:
     True
     """
     theta = check_scalar(theta, "theta")
+    degrees = check_bool(degrees, "degrees")
     t = np.radians(theta) if degrees else theta
     c, s = np.cos(t), np.sin(t)
     return np.array([[c, -s], [s, c]])
@@ -424,7 +431,7 @@ def pagerank(
 
     Warns
     -----
-    RuntimeWarning
+    ConvergenceWarning
         If ``max_iter`` is reached before the change falls below ``tol``.
 
     Notes
@@ -460,9 +467,7 @@ def pagerank(
     tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
     max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     n = A.shape[0]
-    out = np.asarray(A.sum(axis=1)).ravel()
-    dangling = out == 0
-    inv_out = np.divide(1.0, out, out=np.zeros(n), where=~dangling)
+    A, inv_out, dangling = _row_normaliser(A)
     # P^T r = A^T (r / out-degree): scale the vector, not the matrix, so nothing of
     # size nnz is built before the loop (A.T of a sparse matrix is a free view)
     At = A.T
@@ -476,13 +481,35 @@ def pagerank(
         if residuals[-1] < tol:
             break
     else:
-        warnings.warn(
+        warn_not_converged(
             f"pagerank did not reach tol={tol:g} in max_iter={max_iter} iterations "
-            f"(last L1 change {residuals[-1]:.3g})",
-            RuntimeWarning,
-            stacklevel=2,
+            f"(last L1 change {residuals[-1]:.3g}); increase `max_iter`"
         )
     return r, np.array(residuals)
+
+
+def _row_normaliser(A):
+    """Return ``(A', 1 / rowsum(A'), dangling)`` with ``D^{-1} A = diag(inv) A'``.
+
+    ``A' = A`` unless a row sum overflows or its reciprocal does (weights near
+    1e308 or subnormal); then each row is first divided by its largest weight,
+    which changes no transition probability.
+    """
+    with np.errstate(divide="ignore", over="ignore"):
+        out = np.asarray(A.sum(axis=1)).ravel()
+        dangling = out == 0
+        inv = np.divide(1.0, out, out=np.zeros(out.size), where=~dangling)
+    if np.all(np.isfinite(out)) and np.all(np.isfinite(inv)):
+        return A, inv, dangling
+    if sp.issparse(A):
+        scaled = A.copy()
+        big = np.maximum(abs(A).max(axis=1).toarray().ravel(), np.finfo(float).tiny)
+        scaled.data /= np.repeat(big, np.diff(scaled.indptr))
+    else:
+        big = np.abs(A).max(axis=1)
+        scaled = A / np.where(big > 0, big, 1.0)[:, None]
+    out = np.asarray(scaled.sum(axis=1)).ravel()
+    return scaled, np.divide(1.0, out, out=np.zeros(out.size), where=~dangling), dangling
 
 
 def low_rank_approximation(M: Any, k: int) -> np.ndarray:
@@ -548,6 +575,8 @@ class MatrixFactorization:
         Item factors.
     loss_history_ : ndarray of shape (n_epochs,)
         Training RMSE over the observed ratings after each epoch.
+    n_iter_ : int
+        Epochs run (always ``n_epochs``: SGD here has no stopping rule).
 
     Notes
     -----
@@ -606,6 +635,9 @@ class MatrixFactorization:
         ------
         ValueError
             If ``ratings`` is not 2-D, holds infinity, or has no observed rating.
+        FloatingPointError
+            If SGD diverges (the training error overflows): reduce ``lr``, or
+            centre and scale the ratings.
         """
         R = as_array(ratings, "ratings", ndim=2, allow_nan=True)
         users, items = np.nonzero(~np.isnan(R))
@@ -625,31 +657,34 @@ class MatrixFactorization:
         Q[np.bincount(items, minlength=n_items) == 0] = 0.0
         history = np.empty(self.n_epochs)
         mu = self.mu_
-        for epoch in range(self.n_epochs):
-            order = rng.permutation(values.size)
-            # plain Python ints/floats in the loop: indexing NumPy with them is fast
-            triples = zip(
-                users[order].tolist(),
-                items[order].tolist(),
-                values[order].tolist(),
-                strict=True,
-            )
-            for u, i, r in triples:
-                pu, qi = P[u], Q[i]
-                err = r - (mu + bu[u] + bi[i] + pu @ qi)
-                bu[u] += lr * (err - reg * bu[u])
-                bi[i] += lr * (err - reg * bi[i])
-                P[u], Q[i] = (
-                    pu + lr * (err * qi - reg * pu),
-                    qi + lr * (err * pu - reg * qi),
+        with np.errstate(over="ignore", invalid="ignore"):  # checked per epoch
+            for epoch in range(self.n_epochs):  # noqa: B007 (epoch is in the error)
+                order = rng.permutation(values.size)
+                # plain Python ints/floats in the loop: indexing NumPy with them is fast
+                triples = zip(
+                    users[order].tolist(),
+                    items[order].tolist(),
+                    values[order].tolist(),
+                    strict=True,
                 )
-            pred = (
-                self.mu_
-                + bu[users]
-                + bi[items]
-                + np.einsum("ij,ij->i", P[users], Q[items])
-            )
-            history[epoch] = np.sqrt(np.mean((values - pred) ** 2))
+                for u, i, r in triples:
+                    pu, qi = P[u], Q[i]
+                    err = r - (mu + bu[u] + bi[i] + pu @ qi)
+                    bu[u] += lr * (err - reg * bu[u])
+                    bi[i] += lr * (err - reg * bi[i])
+                    P[u], Q[i] = (
+                        pu + lr * (err * qi - reg * pu),
+                        qi + lr * (err * pu - reg * qi),
+                    )
+                pred = (
+                    self.mu_
+                    + bu[users]
+                    + bi[items]
+                    + np.einsum("ij,ij->i", P[users], Q[items])
+                )
+                history[epoch] = np.sqrt(np.mean((values - pred) ** 2))
+                _check_not_diverged(history[epoch], P, Q, epoch)
+        self.n_iter_ = self.n_epochs
         self.user_bias_, self.item_bias_, self.P_, self.Q_ = bu, bi, P, Q
         self.loss_history_ = history
         return self
@@ -673,4 +708,13 @@ class MatrixFactorization:
             + self.user_bias_[:, None]
             + self.item_bias_[None, :]
             + self.P_ @ self.Q_.T
+        )
+
+
+def _check_not_diverged(rmse: float, P: np.ndarray, Q: np.ndarray, epoch: int) -> None:
+    """Raise if SGD blew up: a NaN/inf error or factors means the step is too large."""
+    if not (np.isfinite(rmse) and np.isfinite(P).all() and np.isfinite(Q).all()):
+        raise FloatingPointError(
+            f"MatrixFactorization diverged in epoch {epoch + 1} (training error "
+            f"{rmse}): reduce `lr` (or `reg`), or centre and scale the ratings"
         )

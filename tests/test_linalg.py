@@ -14,6 +14,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.spatial.distance import cosine as scipy_cosine_distance
 
 from mlmath import (
+    ConvergenceWarning,
     MatrixFactorization,
     convolve1d,
     cosine_similarity,
@@ -270,7 +271,7 @@ def test_pagerank_is_a_probability_vector(n, seed, damping):
 
 
 def test_pagerank_warns_when_not_converged():
-    with pytest.warns(RuntimeWarning, match="did not reach tol"):
+    with pytest.warns(ConvergenceWarning, match="did not reach tol"):
         _, residuals = pagerank(PAGES4, max_iter=3)
     assert residuals.size == 3
     with warnings.catch_warnings():
