@@ -220,8 +220,8 @@ def test_affine_flow_errors():
         AffineFlow([[1.0, 2.0], [2.0, 4.0]], [0.0, 0.0])
     with pytest.raises(ValueError, match=r"`a` must have shape \(2, 2\)"):
         AffineFlow(np.eye(3), [0.0, 0.0])
-    with pytest.raises(ValueError, match="`b` must be a scalar"):
-        AffineFlow(2.0, [1.0, 2.0])
+    with pytest.raises(ValueError, match="`a` must be non-zero"):
+        AffineFlow(0.0, [1.0, 2.0])
     with pytest.raises(ValueError, match="`x` must have last dimension 2"):
         AffineFlow(np.eye(2), [0.0, 0.0]).log_prob(np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"`n` must be in \[1"):
@@ -312,3 +312,11 @@ def test_tanh_flow_errors(bimodal):
         TanhFlow(2).forward([np.nan])
     with pytest.raises(ValueError, match=r"`maxiter` must be in \[1"):
         TanhFlow(2).fit(bimodal, maxiter=0)
+
+
+def test_affine_flow_scalar_scale_acts_on_every_coordinate():
+    """The docstring's promise: a scalar ``a`` with a vector ``b`` is ``a I``."""
+    scalar, matrix = AffineFlow(2.0, [1.0, -1.0]), AffineFlow(2 * np.eye(2), [1, -1])
+    z = np.array([[0.5, 1.0], [-1.0, 2.0]])
+    np.testing.assert_allclose(scalar.forward(z), matrix.forward(z))
+    np.testing.assert_allclose(scalar.log_prob(z), matrix.log_prob(z))
