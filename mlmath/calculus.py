@@ -367,7 +367,7 @@ def scaled_dot_product_attention(
     >>> V = np.array([[10.0], [20.0]])
     >>> out, w = scaled_dot_product_attention(Q, K, V)
     >>> w.round(4)  # softmax([1, 0] / sqrt(2))
-    array([[0.67, 0.33]])
+    array([[0.6698, 0.3302]])
     >>> out.round(2)
     array([[13.3]])
     >>> out, w = scaled_dot_product_attention(K, K, V, mask=causal_mask(2))

@@ -457,7 +457,7 @@ def pagerank(
     array([0.4165, 0.2251, 0.3208, 0.0375])
     >>> bool(np.allclose(ranks, [2849 / 6840, 77 / 342, 77 / 240, 3 / 80]))
     True
-    >>> float(ranks.sum())
+    >>> round(float(ranks.sum()), 12)
     1.0
     """
     A = as_square_matrix(adjacency, "adjacency", allow_sparse=True, nonnegative=True)

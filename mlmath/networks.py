@@ -612,8 +612,8 @@ def random_walk_with_restart(
     >>> import numpy as np
     >>> A = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
     >>> p = random_walk_with_restart(A, 0, restart=0.5)
-    >>> np.round(p, 4).tolist()
-    [0.6, 0.3, 0.1]
+    >>> np.round(p, 4).tolist()  # exactly (7, 4, 1) / 12
+    [0.5833, 0.3333, 0.0833]
     """
     A = as_square_matrix(A, "A", allow_sparse=True, nonnegative=True)
     restart = check_scalar(restart, "restart", low=0, high=1, low_inclusive=False)
