@@ -353,7 +353,7 @@ def cross_correlate1d(x: Any, kernel: Any) -> np.ndarray:
     array([-2., -2., -2.])
     """
     x, kernel = _signal_and_kernel(x, kernel)
-    return im2col1d(x, kernel.size) @ kernel
+    return _scaled_product(im2col1d(x, kernel.size), kernel)
 
 
 def convolve1d(x: Any, kernel: Any) -> np.ndarray:
@@ -385,7 +385,23 @@ def convolve1d(x: Any, kernel: Any) -> np.ndarray:
     array([2., 2., 2.])
     """
     x, kernel = _signal_and_kernel(x, kernel)
-    return im2col1d(x, kernel.size) @ kernel[::-1]
+    return _scaled_product(im2col1d(x, kernel.size), kernel[::-1])
+
+
+def _scaled_product(windows: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``windows @ kernel``; if that overflows, on unit-scaled operands, rescaled.
+
+    Entries near 1e308 then give the exact sum's sign (``+-inf`` only where the true
+    value overflows) instead of ``inf - inf = nan``.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = windows @ kernel
+    if np.all(np.isfinite(y)):
+        return y
+    sx, sk = np.max(np.abs(windows)), np.max(np.abs(kernel))
+    y = (windows / sx) @ (kernel / sk)
+    with np.errstate(over="ignore"):
+        return y * sx * sk
 
 
 def pagerank(
