@@ -659,7 +659,9 @@ def admm_lasso(
             converged = True
             break
         if adaptive_rho and k % 10 == 0 and r > 0 and s > 0 and size_x > 0:
-            new_rho = rho * np.sqrt((r / size_x) / (s / size_y))
+            # at most a factor 100 per update: a warm start can give s ~ 1e-16
+            ratio = np.sqrt((r / size_x) / (s / size_y))
+            new_rho = rho * min(max(ratio, 1e-2), 1e2)
             if not rho / 5 <= new_rho <= 5 * rho:
                 u, rho = u * (rho / new_rho), new_rho
                 factor = _factor(G, A, rho)
