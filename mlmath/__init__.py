@@ -27,6 +27,7 @@ from . import (
     optimization,
     probability,
 )
+from ._validation import ConvergenceWarning
 from .bayesopt import *  # noqa: F403
 from .calculus import *  # noqa: F403
 from .linalg import *  # noqa: F403
@@ -34,7 +35,6 @@ from .montecarlo import *  # noqa: F403
 from .networks import *  # noqa: F403
 from .optimization import *  # noqa: F403
 from .probability import *  # noqa: F403
-from ._validation import ConvergenceWarning
 
 __version__ = "0.1.0"
 

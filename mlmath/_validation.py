@@ -57,7 +57,9 @@ _KIND = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes",
 
 def _not_numeric(name: str, value: Any, what: str | None = None) -> TypeError:
     got = what or _describe(value)
-    return TypeError(f"`{name}` must be numeric (array-like of real numbers), got {got}")
+    return TypeError(
+        f"`{name}` must be numeric (array-like of real numbers), got {got}"
+    )
 
 
 def as_float_array(value: Any, name: str) -> np.ndarray:

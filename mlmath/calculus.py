@@ -7,18 +7,17 @@ backward pass is written out by hand with the chain rule.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-import warnings
-
 from ._validation import (
     as_array,
+    as_float_array,
     as_matrix,
     as_result_scalar,
-    as_float_array,
     check_callable,
     check_rng,
     check_scalar,

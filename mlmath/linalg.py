@@ -525,7 +525,8 @@ def _row_normaliser(A):
         big = np.abs(A).max(axis=1)
         scaled = A / np.where(big > 0, big, 1.0)[:, None]
     out = np.asarray(scaled.sum(axis=1)).ravel()
-    return scaled, np.divide(1.0, out, out=np.zeros(out.size), where=~dangling), dangling
+    inv = np.divide(1.0, out, out=np.zeros(out.size), where=~dangling)
+    return scaled, inv, dangling
 
 
 def low_rank_approximation(M: Any, k: int) -> np.ndarray:

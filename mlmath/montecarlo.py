@@ -623,9 +623,9 @@ class TanhFlow:
 
         Starts from the data's mean and standard deviation and the current layer
         parameters and stops when an iteration lowers the mean negative
-        log-likelihood by less than ``1e-8`` of its value; stores the final mean negative log-likelihood in ``nll_``, the
-        iterations run in ``n_iter_`` and whether the optimiser met its tolerance
-        in ``converged_``.
+        log-likelihood by less than ``1e-8`` of its value; stores the final mean
+        negative log-likelihood in ``nll_``, the iterations run in ``n_iter_`` and
+        whether the optimiser met its tolerance in ``converged_``.
 
         Parameters
         ----------

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .linalg import _row_normaliser
 from ._validation import (
     as_array,
-    as_float_array,
     as_square_matrix,
     as_vector,
     check_rng,
@@ -25,6 +23,7 @@ from ._validation import (
     check_scalar,
     warn_not_converged,
 )
+from .linalg import _row_normaliser
 
 __all__ = [
     "common_neighbors",
@@ -298,7 +297,9 @@ def rank_pairs(scores, A, *, rtol: float = 1e-9) -> RankedPairs:
     rtol = check_scalar(rtol, "rtol", low=0)
     if sp.issparse(scores):
         if scores.dtype.kind not in "iuf":
-            raise TypeError(f"`scores` must hold real numbers, got dtype {scores.dtype}")
+            raise TypeError(
+                f"`scores` must hold real numbers, got dtype {scores.dtype}"
+            )
         S = sp.triu(sp.csr_array(scores, dtype=float), k=1).tocoo()
         check_same_shape(S, A, "scores", "A")
         u, v, s = S.row, S.col, S.data

@@ -758,7 +758,7 @@ def consensus_admm_lasso(
     X, U, z = np.zeros((K, d)), np.zeros((K, d)), np.zeros(d)
     hist = []
     converged = False
-    for it in range(max_iter):
+    for _ in range(max_iter):
         for k, ((Ak, Atbk), fk) in enumerate(zip(shards, factors, strict=True)):
             X[k] = _x_update(Ak, fk, rho, Atbk + rho * (z - U[k]))
         z_old = z

@@ -477,8 +477,11 @@ def calibrate_perplexity(
 
 
 def _initial_beta(D: np.ndarray) -> np.ndarray:
-    """Start of the bisection: 1 (as scikit-learn), or 1 / mean distance of the row
-    when that is far from 1 (so data at scale 1e40 or 1e-40 need no extra steps)."""
+    """Start of the bisection: 1 (as scikit-learn), or 1 / mean row distance.
+
+    The second when the mean is far from 1, so data at scale 1e40 or 1e-40 need no
+    extra bisection steps.
+    """
     with np.errstate(over="ignore"):
         mean = D.sum(axis=1) / max(D.shape[0] - 1, 1)
     far = (mean > 1e6) | ((mean < 1e-6) & (mean > 0))
@@ -583,7 +586,9 @@ def tsne_gradient(Y, P, *, exaggeration: float = 1.0) -> tuple[float, np.ndarray
             "`P` must be a joint distribution (non-negative entries summing to 1), "
             f"got sum {float(P.sum())!r} and minimum {float(P.min())!r}"
         )
-    exaggeration = check_scalar(exaggeration, "exaggeration", low=0, low_inclusive=False)
+    exaggeration = check_scalar(
+        exaggeration, "exaggeration", low=0, low_inclusive=False
+    )
     W = 1.0 / (1.0 + squared_distances(Y))
     np.fill_diagonal(W, 0.0)
     Q = W / W.sum()

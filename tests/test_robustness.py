@@ -42,11 +42,9 @@ FAST = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FEW = settings(FAST, max_examples=4)
+FEW = settings(FAST, max_examples=3)
 
-PATH4 = np.array(
-    [[0, 1, 0, 0], [1, 0, 1, 1], [0, 1, 0, 1], [0, 1, 1, 0]], dtype=float
-)
+PATH4 = np.array([[0, 1, 0, 0], [1, 0, 1, 1], [0, 1, 0, 1], [0, 1, 1, 0]], dtype=float)
 RING6 = np.roll(np.eye(6), 1, axis=1) + np.roll(np.eye(6), -1, axis=1)
 SVM_X = np.array([[1.0, 2.0], [2.0, 3.0], [0.0, 0.0], [1.0, 0.0]])
 SVM_Y = np.array([1.0, 1.0, -1.0, -1.0])
@@ -89,9 +87,11 @@ def _bad_arrays(good: np.ndarray) -> dict[str, object]:
         "object": obj,
         "string": g.astype(str),
         "ragged": [[1.0], [1.0, 2.0]],
-        "sparse": sp.csr_array(g if g.ndim == 2 else np.atleast_2d(g).reshape(
-            g.shape[0] if g.ndim else 1, -1
-        )),
+        "sparse": sp.csr_array(
+            g
+            if g.ndim == 2
+            else np.atleast_2d(g).reshape(g.shape[0] if g.ndim else 1, -1)
+        ),
     }
 
 
@@ -130,7 +130,9 @@ BAD_INPUT: dict[str, Case] = {
     "cosine_similarity_matrix": Case(
         lambda X: M.cosine_similarity_matrix(X), {"X": [[1.0, 0.0], [1.0, 1.0]]}
     ),
-    "rotation_matrix": Case(lambda theta: M.rotation_matrix(theta), numbers={"theta": 30.0}),
+    "rotation_matrix": Case(
+        lambda theta: M.rotation_matrix(theta), numbers={"theta": 30.0}
+    ),
     "scaling_matrix": Case(
         lambda sx, sy: M.scaling_matrix(sx, sy), numbers={"sx": 2.0, "sy": 0.5}
     ),
@@ -139,7 +141,9 @@ BAD_INPUT: dict[str, Case] = {
         lambda x, width: M.im2col1d(x, width), {"x": [1.0, 2.0, 3.0]}, {"width": 2}
     ),
     "toeplitz_matrix": Case(
-        lambda kernel, n: M.toeplitz_matrix(kernel, n), {"kernel": [1.0, -1.0]}, {"n": 4}
+        lambda kernel, n: M.toeplitz_matrix(kernel, n),
+        {"kernel": [1.0, -1.0]},
+        {"n": 4},
     ),
     "convolve1d": Case(
         lambda x, kernel: M.convolve1d(x, kernel),
@@ -184,7 +188,9 @@ BAD_INPUT: dict[str, Case] = {
         {"h": 1e-5},
         callables=("f",),
     ),
-    "relu": Case(lambda x: M.relu(x), {"x": [-1.0, 2.0]}, valid={"x": {"empty", "0-d", "ndim+1"}}),
+    "relu": Case(
+        lambda x: M.relu(x), {"x": [-1.0, 2.0]}, valid={"x": {"empty", "0-d", "ndim+1"}}
+    ),
     "softmax": Case(
         lambda x, axis=-1: M.softmax(x, axis),
         {"x": [1.0, 2.0]},
@@ -259,7 +265,12 @@ BAD_INPUT: dict[str, Case] = {
         ),
         {"mu": [0.5, 0.0], "log_var": [0.0, 0.1]},
         {"n_samples": 3, "rng": 0},
-        valid={"mu": {"0-d"}, "log_var": {"0-d"}, "n_samples": {"none"}, "rng": {"none"}},
+        valid={
+            "mu": {"0-d"},
+            "log_var": {"0-d"},
+            "n_samples": {"none"},
+            "rng": {"none"},
+        },
     ),
     "squared_distances": Case(lambda X: M.squared_distances(X), {"X": X20[:4]}),
     "calibrate_perplexity": Case(
@@ -324,7 +335,9 @@ BAD_INPUT: dict[str, Case] = {
     "common_neighbors": Case(
         lambda A: M.common_neighbors(A), {"A": PATH4}, valid={"A": {"sparse"}}
     ),
-    "adamic_adar": Case(lambda A: M.adamic_adar(A), {"A": PATH4}, valid={"A": {"sparse"}}),
+    "adamic_adar": Case(
+        lambda A: M.adamic_adar(A), {"A": PATH4}, valid={"A": {"sparse"}}
+    ),
     "jaccard": Case(lambda A: M.jaccard(A), {"A": PATH4}, valid={"A": {"sparse"}}),
     "rank_pairs": Case(
         lambda scores, A: M.rank_pairs(scores, A),
@@ -429,8 +442,20 @@ PRODUCED_BY = {
 
 # numbers whose bad values are legitimately accepted, by name (any argument)
 NUMBER_VALID = {"huge-negative": {"theta", "sx", "sy", "k", "best"}}
-INTEGER_ARGS = {"width", "n", "max_iter", "n_factors", "n_workers", "n_samples",
-                "n_layers", "n_iter", "k", "axis", "seed", "rng"}
+INTEGER_ARGS = {
+    "width",
+    "n",
+    "max_iter",
+    "n_factors",
+    "n_workers",
+    "n_samples",
+    "n_layers",
+    "n_iter",
+    "k",
+    "axis",
+    "seed",
+    "rng",
+}
 
 
 def _bad_array_cases():
@@ -544,7 +569,10 @@ def test_cosine_and_angle_are_scale_invariant(x, y, e1, e2):
 
 @covers("cosine_similarity_matrix")
 @FAST
-@given(arrays(float, (4, 3), elements=st.floats(0.5, 10)), st.lists(exponent, min_size=4, max_size=4))
+@given(
+    arrays(float, (4, 3), elements=st.floats(0.5, 10)),
+    st.lists(exponent, min_size=4, max_size=4),
+)
 def test_cosine_matrix_rows_scale_invariant(X, exps):
     S = M.cosine_similarity_matrix(X)
     scaled = X * (10.0 ** np.array(exps))[:, None]
@@ -579,11 +607,13 @@ def test_convolution_matches_numpy_and_shifts_linearly(x, kernel, c):
     )
     np.testing.assert_array_equal(M.im2col1d(x, 3)[1], x[1:4])
     shifted = M.convolve1d(x + c, kernel) - c * kernel.sum()
-    np.testing.assert_allclose(shifted, M.convolve1d(x, kernel), atol=1e-8 * (1 + abs(c)))
+    np.testing.assert_allclose(
+        shifted, M.convolve1d(x, kernel), atol=1e-8 * (1 + abs(c))
+    )
 
 
 @covers("pagerank")
-@FAST
+@settings(FAST, max_examples=6)
 @given(
     arrays(float, (5, 5), elements=st.sampled_from([0.0, 1.0, 2.0, 0.5])),
     st.lists(st.integers(-300, 300), min_size=5, max_size=5),
@@ -631,7 +661,8 @@ def test_matrix_factorization_is_finite_and_reproducible(R, seed):
 @given(vectors(3, st.floats(-1e8, 1e8)), arrays(float, (2, 3), elements=finite))
 def test_finite_differences_of_quadratic_and_linear_maps(x, B):
     g = M.numerical_gradient(lambda v: float(v @ v), x)
-    np.testing.assert_allclose(g, 2 * x, rtol=1e-6, atol=1e-6)
+    # round-off of central differences: about eps |f| / h per entry
+    np.testing.assert_allclose(g, 2 * x, rtol=1e-6, atol=1e-9 * (1 + x @ x))
     J = M.numerical_jacobian(lambda v: B @ v, x)
     np.testing.assert_allclose(J, B, rtol=1e-5, atol=1e-5 * (1 + np.abs(x).max()))
 
@@ -698,12 +729,16 @@ def test_qp_solution_is_feasible_stationary_and_scale_free(B, q, e):
     np.testing.assert_allclose(A @ x, b, atol=1e-9)
     np.testing.assert_allclose(P @ x + q + A.T @ lam, 0, atol=1e-7 * (1 + abs(q).max()))
     s = 10.0 ** (e / 2)
-    np.testing.assert_allclose(M.solve_equality_qp(P * s, q * s, A, b)[0], x, rtol=1e-7,
-                               atol=1e-7 * (1 + abs(x).max()))
+    np.testing.assert_allclose(
+        M.solve_equality_qp(P * s, q * s, A, b)[0],
+        x,
+        rtol=1e-7,
+        atol=1e-7 * (1 + abs(x).max()),
+    )
 
 
 @covers("SVM")
-@FEW
+@settings(FEW, max_examples=2)
 @given(arrays(float, 2, elements=finite), st.sampled_from([1.0, 1e3, 1e8]))
 def test_svm_translation_and_reference(shift, C):
     svm = M.SVM(C).fit(SVM_X, SVM_Y)
@@ -734,13 +769,13 @@ def test_soft_threshold_shrinks_and_is_odd(v, kappa):
 def test_lasso_solvers_agree_and_scale(b, lam, e):
     A = np.eye(3)
     exact = np.sign(b) * np.maximum(np.abs(b) - lam, 0)
-    res = M.admm_lasso(A, b, lam, abstol=1e-10, reltol=1e-10)
+    res = M.admm_lasso(A, b, lam, abstol=1e-9, reltol=1e-9)
     assert res.converged and res.nnz == np.count_nonzero(res.x)
     np.testing.assert_allclose(res.x, exact, atol=1e-6)
     s = 10.0 ** (e / 5)
-    scaled = M.admm_lasso(A, b * s, lam * s, abstol=1e-10 * s, reltol=1e-10).x / s
+    scaled = M.admm_lasso(A, b * s, lam * s, abstol=1e-9 * s, reltol=1e-9).x / s
     np.testing.assert_allclose(scaled, exact, atol=1e-5)
-    split = M.consensus_admm_lasso(A, b, lam, n_workers=3, abstol=1e-10, reltol=1e-10)
+    split = M.consensus_admm_lasso(A, b, lam, n_workers=3, abstol=1e-9, reltol=1e-9)
     np.testing.assert_allclose(split.x, exact, atol=1e-5)
     lams, coefs = M.lasso_path(A, b, [lam, 2 * lam])
     np.testing.assert_allclose(coefs[1], exact, atol=1e-4)
@@ -774,20 +809,24 @@ def test_gaussian_kl_and_reparameterisation_shift(mu, log_var, c):
     assert M.gaussian_kl(mu, log_var) >= 0.0
     assert M.gaussian_kl(np.zeros(3), np.zeros(3)) == 0.0
     z = M.reparameterize(mu, log_var, n_samples=4, rng=1)
-    np.testing.assert_allclose(M.reparameterize(mu + c, log_var, 4, rng=1), z + c,
-                               atol=1e-9 * (1 + abs(c)))
+    np.testing.assert_allclose(
+        M.reparameterize(mu + c, log_var, 4, rng=1), z + c, atol=1e-9 * (1 + abs(c))
+    )
 
 
 @covers("squared_distances")
 @FAST
-@given(arrays(float, (5, 3), elements=finite), arrays(float, 3, elements=finite), exponent)
+@given(
+    arrays(float, (5, 3), elements=finite), arrays(float, 3, elements=finite), exponent
+)
 def test_squared_distances_translation_and_scale(X, c, e):
     D = M.squared_distances(X)
     np.testing.assert_allclose(D, squareform(pdist(X, "sqeuclidean")), atol=1e-7)
     np.testing.assert_allclose(M.squared_distances(X + c), D, atol=1e-7)
     s = 10.0 ** (e / 2)
-    np.testing.assert_allclose(M.squared_distances(X * s) / s**2, D, atol=1e-7,
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        M.squared_distances(X * s) / s**2, D, atol=1e-7, rtol=1e-9
+    )
 
 
 @covers("calibrate_perplexity", "joint_probabilities")
@@ -808,7 +847,9 @@ def test_affinities_reach_the_perplexity_and_ignore_scale(seed, perplexity, e):
 
 @covers("tsne_gradient")
 @FAST
-@given(arrays(float, (20, 2), elements=st.floats(-5, 5)), arrays(float, 2, elements=finite))
+@given(
+    arrays(float, (20, 2), elements=st.floats(-5, 5)), arrays(float, 2, elements=finite)
+)
 def test_tsne_cost_translation_invariant_gradient_sums_to_zero(Y, c):
     kl, grad = M.tsne_gradient(Y, P20)
     assert kl >= -1e-12
@@ -855,7 +896,9 @@ def test_importance_sampling_with_q_equal_p_and_ess_shift(mu, log_w, c):
 @given(st.floats(0.1, 10), finite, arrays(float, 5, elements=finite))
 def test_affine_flow_roundtrip_and_density(a, b, z):
     flow = M.AffineFlow(a, b)
-    np.testing.assert_allclose(flow.inverse(flow.forward(z)), z, atol=1e-9 * (1 + abs(b)))
+    np.testing.assert_allclose(
+        flow.inverse(flow.forward(z)), z, atol=1e-9 * (1 + abs(b))
+    )
     x = flow.forward(z)
     np.testing.assert_allclose(
         flow.log_prob(x), scipy.stats.norm(b, a).logpdf(x), rtol=1e-9, atol=1e-9
@@ -863,18 +906,22 @@ def test_affine_flow_roundtrip_and_density(a, b, z):
 
 
 @covers("TanhFlow")
-@FEW
+@settings(FEW, max_examples=2)
 @given(st.floats(-100, 100))
 def test_tanh_flow_is_shift_equivariant(c):
-    flow = M.TanhFlow(2).fit(FLOW_X, maxiter=50)
-    moved = M.TanhFlow(2).fit(FLOW_X + c, maxiter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        flow = M.TanhFlow(1).fit(FLOW_X, maxiter=15)
+        moved = M.TanhFlow(1).fit(FLOW_X + c, maxiter=15)
     assert moved.nll_ == pytest.approx(flow.nll_, rel=1e-5, abs=1e-6)
     np.testing.assert_allclose(flow.forward(flow.inverse(FLOW_X)), FLOW_X, atol=1e-8)
 
 
 # ------------------------------------------------------------------- networks
-graphs = arrays(bool, (6, 6)).map(lambda B: np.triu(B, 1)).map(
-    lambda U: (U | U.T).astype(float)
+graphs = (
+    arrays(bool, (6, 6))
+    .map(lambda B: np.triu(B, 1))
+    .map(lambda U: (U | U.T).astype(float))
 )
 
 
@@ -924,7 +971,7 @@ def test_holdout_split_hides_edges_only(A, fraction, seed):
 @covers("roc_auc", "precision_at_k")
 @FAST
 @given(
-    arrays(float, 8, elements=st.floats(-10, 10)),
+    arrays(float, 8, elements=st.integers(-10, 10).map(float)),
     st.floats(0.01, 100),
     st.floats(-100, 100),
     st.integers(1, 8),
@@ -954,7 +1001,7 @@ def test_rwr_columns_sum_to_one_and_rows_scale_free(exps, restart):
 
 
 @covers("SupervisedRandomWalk")
-@FEW
+@settings(FEW, max_examples=2)
 @given(st.floats(-800, 800))
 def test_supervised_walk_loss_finite_and_scores_are_distributions(w):
     psi = np.zeros((6, 6, 1))
@@ -992,10 +1039,10 @@ def test_gp_is_translation_invariant(X, c, ls):
 
 
 @covers("fit_gp_hyperparameters", "GPHyperparameters")
-@FEW
+@settings(FEW, max_examples=2)
 @given(st.floats(-1e3, 1e3))
 def test_gp_fit_is_translation_invariant(c):
-    X = np.linspace(0, 6, 12)
+    X = np.linspace(0, 6, 7)
     y = np.sin(X)
     hp = M.fit_gp_hyperparameters(X, y)
     moved = M.fit_gp_hyperparameters(X + c, y)
@@ -1026,7 +1073,7 @@ def test_acquisitions_ranges_and_shift(mu, sigma, best, c):
 
 
 @covers("bayes_opt", "BayesOptResult")
-@FEW
+@settings(FEW, max_examples=2)
 @given(st.floats(-1e3, 1e3))
 def test_bayes_opt_with_normalized_y_ignores_a_shift_of_the_objective(c):
     f = lambda x: -((x - 2) ** 2) * np.sin(3 * x)  # noqa: E731
@@ -1051,6 +1098,10 @@ def test_every_public_name_is_covered():
     in_table = set(BAD_INPUT) | set(PRODUCED_BY)
     missing_table = sorted(public - in_table)
     missing_property = sorted(public - set(PROPERTIES))
-    assert not missing_table, f"no bad-input entry in test_robustness.py: {missing_table}"
-    assert not missing_property, f"no property in test_robustness.py: {missing_property}"
+    assert not missing_table, (
+        f"no bad-input entry in test_robustness.py: {missing_table}"
+    )
+    assert not missing_property, (
+        f"no property in test_robustness.py: {missing_property}"
+    )
     assert set(PRODUCED_BY.values()) <= set(BAD_INPUT)

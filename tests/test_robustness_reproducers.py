@@ -256,8 +256,9 @@ def test_F3_sum_message_shows_enough_digits():
 
 def test_R14_kl_is_finite_nonnegative_and_ordered():
     kl = M.kl_divergence([0.5, 0.5], [1 - 1e-320, 1e-320], base=np.e)
-    assert kl == pytest.approx(0.5 * np.log(0.5 / (1 - 1e-320)) + 0.5 * (
-        np.log(0.5) - np.log(1e-320)))
+    assert kl == pytest.approx(
+        0.5 * np.log(0.5 / (1 - 1e-320)) + 0.5 * (np.log(0.5) - np.log(1e-320))
+    )
     p, q = np.array([0.3, 0.7 + 5e-9]), np.array([0.3, 0.7 + 5e-9])
     assert M.kl_divergence(p, q) >= 0.0
     assert M.entropy([1 / 3 + 3e-9] * 3) <= np.log2(3)
