@@ -411,6 +411,10 @@ def _scaled_scores(Q: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, float]:
     Dividing ``Q`` and ``K`` by their largest entries first keeps the product from
     overflowing (entries near 1e200) or underflowing.
     """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        scores = Q @ K.T / np.sqrt(Q.shape[1])
+    if np.all(np.isfinite(scores)):
+        return scores, 1.0  # the common case: nothing to rescale
     sq, sk = np.max(np.abs(Q)), np.max(np.abs(K))
     sq, sk = (sq if sq > 0 else 1.0), (sk if sk > 0 else 1.0)
     unit = (Q / sq) @ (K / sk).T
@@ -421,8 +425,12 @@ def _scaled_scores(Q: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _weighted_values(weights: np.ndarray, V: np.ndarray) -> np.ndarray:
     """``weights @ V`` with ``V`` scaled by its largest entry (no inf - inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = weights @ V
+    if np.all(np.isfinite(out)):
+        return out
     sv = np.max(np.abs(V))
-    return (weights @ (V / sv)) * sv if sv > 0 else weights @ V
+    return (weights @ (V / sv)) * sv
 
 
 class MLP:
