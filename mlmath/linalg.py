@@ -48,8 +48,12 @@ def _unit(v: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(
             f"`{name}` must not be the zero vector (its angle is undefined)"
         )
-    v = v / big
+    if not _SAFE_LO < big < _SAFE_HI:
+        v = v / big  # the squares in the norm would over- or underflow
     return v / np.linalg.norm(v)
+
+
+_SAFE_LO, _SAFE_HI = 1e-140, 1e140  # |entries| whose squares sum safely
 
 
 def vector_angle(x: Any, y: Any, degrees: bool = True) -> float:
@@ -127,7 +131,11 @@ def cosine_similarity(a: Any, b: Any) -> float:
     """
     a, b = as_vector(a, "a"), as_vector(b, "b")
     check_same_shape(a, b, "a", "b")
-    cos = float(_unit(a, "a") @ _unit(b, "b"))
+    ua, ub = _unit(a, "a"), _unit(b, "b")
+    if all(_SAFE_LO < np.max(np.abs(v)) < _SAFE_HI for v in (a, b)):
+        cos = float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b))
+    else:
+        cos = float(ua @ ub)
     return float(np.clip(cos, -1.0, 1.0))
 
 
@@ -168,7 +176,8 @@ def cosine_similarity_matrix(X: Any) -> np.ndarray:
     if np.any(big == 0):
         rows = np.flatnonzero(big == 0).tolist()
         raise ValueError(f"`X` must not have zero rows, got zero rows at {rows}")
-    Xn = X / big[:, None]  # scale first: the squares in the norm cannot overflow
+    safe = (big > _SAFE_LO) & (big < _SAFE_HI)
+    Xn = X / np.where(safe, 1.0, big)[:, None]  # rescale rows whose squares overflow
     Xn /= np.linalg.norm(Xn, axis=1)[:, None]
     return np.clip(Xn @ Xn.T, -1.0, 1.0)
 
