@@ -162,6 +162,11 @@ def main() -> None:
         counts[label] += 1
         if label in examples and len(examples[label]) < 40:
             examples[label].append(f"{name}({arg}={kind}) [{expect}]: {outcome} {msg}")
+        if label in ("unclear", "silent"):
+            print(f"{label}: {name}({arg}={kind}) [{expect}]: {outcome} {msg}"[:220])
+        total = sum(counts.values())
+        if total % 100 == 0:
+            print(f"after {total} cases (up to {name}): {dict(counts)}", flush=True)
     total = sum(counts.values())
     bad = counts["unclear"] + counts["silent"]
     print(f"mlmath from {Path(M.__file__).parent}")
