@@ -655,7 +655,13 @@ class TanhFlow:
             raise ValueError("`x` must hold at least two distinct values")
         maxiter = check_scalar(maxiter, "maxiter", low=1, integer=True)
         start = self.params.copy()
-        start[:2] = x.mean(), np.log(x.std())
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            start[:2] = x.mean(), np.log(x.std())
+        if not np.all(np.isfinite(start[:2])):
+            raise ValueError(
+                "`x` is too large or too small to fit in floating point (its standard "
+                "deviation overflows or underflows); rescale it"
+            )
         from scipy.optimize import minimize  # imported here: it costs 0.15 s to import
 
         res = minimize(
@@ -666,6 +672,11 @@ class TanhFlow:
             method="L-BFGS-B",
             options={"maxiter": maxiter, "ftol": 1e-8},
         )
+        if not (np.isfinite(res.fun) and np.all(np.isfinite(res.x))):
+            raise ValueError(
+                "`x` is too large or too small to fit in floating point (the "
+                "likelihood overflowed); rescale it, e.g. to unit standard deviation"
+            )
         self.params, self.nll_ = res.x, float(res.fun)
         self.n_iter_, self.converged_ = int(res.nit), bool(res.success)
         if res.nit >= maxiter:
