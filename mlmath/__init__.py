@@ -27,6 +27,7 @@ from . import (
     optimization,
     probability,
 )
+from ._validation import ConvergenceWarning
 from .bayesopt import *  # noqa: F403
 from .calculus import *  # noqa: F403
 from .linalg import *  # noqa: F403
@@ -45,4 +46,5 @@ __all__ = [
     *montecarlo.__all__,
     *networks.__all__,
     *bayesopt.__all__,
+    "ConvergenceWarning",
 ]

@@ -8,12 +8,16 @@ functions of :mod:`mlmath` do, before any arithmetic.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
+    "ConvergenceWarning",
+    "warn_not_converged",
+    "as_float_array",
     "as_array",
     "as_vector",
     "as_matrix",
@@ -23,13 +27,66 @@ __all__ = [
     "check_probability_vector",
     "check_callable",
     "check_rng",
+    "check_bool",
+    "as_result_scalar",
 ]
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative routine stopped at its iteration cap before meeting its tolerance.
+
+    Exported as ``mlmath.ConvergenceWarning``; silence it with
+    ``warnings.filterwarnings("ignore", category=mlmath.ConvergenceWarning)``.
+    """
+
+
+def warn_not_converged(message: str, stacklevel: int = 3) -> None:
+    """Warn :class:`ConvergenceWarning` with ``message`` (from the public caller)."""
+    warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     return f"{type(value).__name__} {value!r}"[:120]
+
+
+_KIND = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes",
+         "M": "datetimes", "m": "timedeltas", "V": "structured records"}
+
+
+def _not_numeric(name: str, value: Any, what: str | None = None) -> TypeError:
+    got = what or _describe(value)
+    return TypeError(
+        f"`{name}` must be numeric (array-like of real numbers), got {got}"
+    )
+
+
+def as_float_array(value: Any, name: str) -> np.ndarray:
+    """Convert ``value`` to a float array; no check of shape or finiteness.
+
+    Refuses (``TypeError`` naming ``name``) sparse matrices, complex numbers (NumPy
+    would silently drop the imaginary part), booleans, strings, ``None`` and ragged
+    or non-numeric objects.
+    """
+    if sp.issparse(value):
+        raise TypeError(f"`{name}` must be a dense array here, got a sparse matrix")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):
+        raise _not_numeric(name, value) from None
+    kind = raw.dtype.kind
+    if kind in _KIND:
+        raise _not_numeric(name, value, f"{_KIND[kind]} (dtype {raw.dtype})")
+    if kind == "O":
+        bad = [v for v in raw.ravel() if not isinstance(v, numbers.Real)
+               or isinstance(v, bool)]
+        if bad:
+            raise _not_numeric(name, value, f"an element {_describe(bad[0])}")
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise _not_numeric(name, value) from None
 
 
 def as_array(
@@ -50,14 +107,7 @@ def as_array(
         If it has the wrong number of dimensions, is empty, or holds NaN (unless
         ``allow_nan``, for missing values) or infinity.
     """
-    if sp.issparse(value):
-        raise TypeError(f"`{name}` must be a dense array here, got a sparse matrix")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"`{name}` must be numeric (array-like of numbers), got {_describe(value)}"
-        ) from None
+    arr = as_float_array(value, name)
     if ndim is not None and arr.ndim != ndim:
         shape = {0: "a scalar", 1: "a 1-D array", 2: "a 2-D array"}.get(
             ndim, f"a {ndim}-D array"
@@ -98,6 +148,11 @@ def as_square_matrix(
     if sp.issparse(value):
         if not allow_sparse:
             raise TypeError(f"`{name}` must be a dense array here, got a sparse matrix")
+        if value.dtype.kind not in "iuf":
+            raise TypeError(
+                f"`{name}` must hold real numbers, got a sparse matrix of dtype "
+                f"{value.dtype}"
+            )
         mat = sp.csr_array(value, dtype=float)
         data = mat.data
     else:
@@ -159,25 +214,32 @@ def check_scalar(
     return int(value) if integer else float(value)
 
 
-def check_probability_vector(
-    value: Any, name: str, *, atol: float = 1e-8
-) -> np.ndarray:
+def check_probability_vector(value: Any, name: str) -> np.ndarray:
     """Return ``value`` as a 1-D probability vector (non-negative, summing to 1).
+
+    The sum must be 1 within a tolerance set by the input's precision
+    (``8 * k * eps`` of its dtype, at least ``1e-8``: a float32 softmax output
+    passes); the accepted vector is then renormalised to sum to 1 in float64, so
+    results such as KL >= 0 and entropy <= log k hold exactly.
 
     Raises
     ------
     ValueError
-        If an entry is negative or the entries do not sum to 1 within ``atol``.
+        If an entry is negative or the entries do not sum to 1 within the tolerance.
     """
     p = as_vector(value, name)
     if np.any(p < 0):
         raise ValueError(f"`{name}` must have non-negative entries, got {p}")
+    dtype = getattr(value, "dtype", None)
+    eps = np.finfo(dtype).eps if dtype is not None and dtype.kind == "f" else 2**-52
+    tol = max(1e-8, 8 * p.size * float(eps))
     total = float(p.sum())
-    if abs(total - 1.0) > atol:
+    if not abs(total - 1.0) <= tol:
         raise ValueError(
-            f"`{name}` must sum to 1 (a probability vector), got sum {total:.6g}"
+            f"`{name}` must sum to 1 (a probability vector), got sum {total!r} "
+            f"(off by {total - 1.0:.3g}; tolerance {tol:.2g})"
         )
-    return p
+    return p / total
 
 
 def check_callable(value: Any, name: str) -> None:
@@ -190,12 +252,57 @@ def check_rng(rng: np.random.Generator | int | None, name: str = "rng"):
     """Return a :class:`numpy.random.Generator` from a generator, a seed or ``None``.
 
     Never touches NumPy's global random state.
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is not a Generator, an integer or None.
+    ValueError
+        If ``rng`` is a negative integer.
     """
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"`{name}` must be a non-negative integer seed, got {rng}")
+        return np.random.default_rng(int(rng))
+    if rng is None:
+        return np.random.default_rng()
     raise TypeError(
         f"`{name}` must be a numpy.random.Generator, an integer seed or None, "
         f"got {_describe(rng)}"
     )
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a bool (Python or NumPy); else raise ``TypeError``."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be True or False, got {_describe(value)}")
+    return bool(value)
+
+
+def as_result_scalar(value: Any, name: str, *, allow_inf: bool = False) -> float:
+    """Check what a user callable returned: one real number, finite unless allowed.
+
+    Raises
+    ------
+    TypeError
+        If the callable returned something that is not a real number.
+    ValueError
+        If it returned an array of more than one value, NaN, or (unless
+        ``allow_inf``) infinity.
+    """
+    try:
+        arr = as_float_array(value, name)
+    except TypeError:
+        raise TypeError(
+            f"`{name}` must return a real number, it returned {_describe(value)}"
+        ) from None
+    if arr.size != 1:
+        raise ValueError(
+            f"`{name}` must return a scalar, it returned shape {arr.shape}"
+        )
+    out = float(arr.reshape(()))
+    if np.isnan(out) or (np.isinf(out) and not allow_inf):
+        raise ValueError(f"`{name}` must return a finite number, it returned {out}")
+    return out

@@ -18,18 +18,20 @@ from scipy.spatial.distance import cdist
 from scipy.special import ndtr
 
 from ._validation import (
+    ConvergenceWarning,
     as_array,
+    as_float_array,
+    as_result_scalar,
     as_vector,
+    check_bool,
     check_callable,
     check_rng,
     check_same_shape,
     check_scalar,
+    warn_not_converged,
 )
 
-try:  # the package-wide warning class, where this version of mlmath has it
-    from ._validation import ConvergenceWarning
-except ImportError:  # pragma: no cover
-    ConvergenceWarning = UserWarning
+_NO_NOISE = object()
 
 __all__ = [
     "rbf_kernel",
@@ -60,12 +62,13 @@ def _as_points(X, name: str) -> np.ndarray:
     return X
 
 
-def _check_hyper(length_scale, variance, noise=None):
+def _check_hyper(length_scale, variance, noise=_NO_NOISE):
     ls = check_scalar(length_scale, "length_scale", low=0, low_inclusive=False)
     var = check_scalar(variance, "variance", low=0, low_inclusive=False)
-    if noise is None:
+    if noise is _NO_NOISE:
         return ls, var
-    return ls, var, check_scalar(noise, "noise", low=0)
+    # noise**2 is added to the kernel: it must not overflow (1e150**2 = 1e300)
+    return ls, var, check_scalar(noise, "noise", low=0, high=1e150)
 
 
 def _check_training(X_train, y_train):
@@ -303,12 +306,18 @@ class GPHyperparameters:
         The fitted values (`noise` is a standard deviation).
     log_marginal_likelihood : float
         Its value at the optimum.
+    converged : bool
+        Whether L-BFGS-B met its tolerance from the best start.
+    n_iter : int
+        Its iterations from the best start.
     """
 
     length_scale: float
     variance: float
     noise: float
     log_marginal_likelihood: float
+    converged: bool = True
+    n_iter: int = 0
 
 
 def fit_gp_hyperparameters(
@@ -377,6 +386,7 @@ def fit_gp_hyperparameters(
     lo, hi = _check_bounds_pair(bounds, "bounds")
     if lo <= 0:
         raise ValueError(f"`bounds` must be positive, got {bounds}")
+    fit_noise = check_bool(fit_noise, "fit_noise")
     n_restarts = check_scalar(n_restarts, "n_restarts", low=0, integer=True)
     rng = check_rng(rng)
     n_par = 3 if fit_noise else 2
@@ -398,9 +408,25 @@ def fit_gp_hyperparameters(
         (minimize(negative_lml, s, method="L-BFGS-B", bounds=box) for s in starts),
         key=lambda r: r.fun,
     )
+    if best.fun >= 1e25:  # every evaluation failed: the sentinel is no result
+        raise ValueError(
+            "the kernel matrix is not positive definite for any hyperparameters "
+            "tried (repeated inputs in `X_train` with `noise` too small or fixed "
+            "at 0?); increase `noise` or set fit_noise=True"
+        )
+    if best.status == 1:
+        warn_not_converged(
+            f"fit_gp_hyperparameters: L-BFGS-B stopped at its iteration limit "
+            f"({best.message})"
+        )
     ls, var, *rest = np.exp(best.x)
     return GPHyperparameters(
-        float(ls), float(var), float(rest[0] if fit_noise else noise), float(-best.fun)
+        float(ls),
+        float(var),
+        float(rest[0] if fit_noise else noise),
+        float(-best.fun),
+        converged=bool(best.success),
+        n_iter=int(best.nit),
     )
 
 
@@ -556,25 +582,49 @@ def upper_confidence_bound(mu, sigma, kappa: float = 2.0) -> np.ndarray:
 
 # --------------------------------------------------------------------------- loop
 def _check_bounds_pair(pair, name: str) -> tuple[float, float]:
-    arr = np.asarray(pair, dtype=float) if np.ndim(pair) == 1 else None
-    if arr is None or arr.shape != (2,) or not np.all(np.isfinite(arr)):
+    try:
+        arr = as_float_array(pair, name)
+    except TypeError:
+        raise TypeError(
+            f"`{name}` must be a pair (low, high) of numbers, got {pair!r:.80}"
+        ) from None
+    if arr.shape != (2,) or not np.all(np.isfinite(arr)):
         raise ValueError(
-            f"`{name}` must be a pair (low, high) of numbers, got {pair!r}"
+            f"`{name}` must be a pair (low, high) of finite numbers, got {pair!r:.80}"
         )
     if arr[0] >= arr[1]:
         raise ValueError(f"`{name}` must have low < high, got {pair!r}")
+    if not np.isfinite(float(arr[1]) - float(arr[0])):
+        raise ValueError(f"`{name}` must have a finite width high - low, got {pair!r}")
     return float(arr[0]), float(arr[1])
 
 
 def _check_bounds(bounds) -> np.ndarray:
     """(low, high) for 1-D, or a sequence of such pairs; returns shape (d, 2)."""
-    one_d = np.ndim(bounds) == 1
-    pairs = [bounds] if one_d else list(bounds) if np.ndim(bounds) == 2 else None
+    try:
+        ndim = np.ndim(bounds)
+    except ValueError:  # ragged
+        ndim = 2 if isinstance(bounds, list | tuple) else 0
+    one_d = ndim == 1
+    pairs = [bounds] if one_d else list(bounds) if ndim == 2 else None
     if not pairs:
         raise ValueError(
             f"`bounds` must be (low, high) or a sequence of (low, high), got {bounds!r}"
         )
     return np.array([_check_bounds_pair(p, "bounds") for p in pairs])
+
+
+def _check_x_init(x_init, d: int) -> np.ndarray:
+    """``x_init`` as (n0, d): shape (n0, d), or (n0,) when d = 1."""
+    X = as_array(x_init, "x_init")
+    if d == 1 and X.ndim == 1:
+        return X[:, None]
+    if X.ndim != 2 or X.shape[1] != d:
+        expected = "(n0,) or (n0, 1)" if d == 1 else f"(n0, {d})"
+        raise ValueError(
+            f"`x_init` must have shape {expected} for {d}-D `bounds`, got {X.shape}"
+        )
+    return X
 
 
 @dataclass(frozen=True)
@@ -725,7 +775,7 @@ def bayes_opt(
     2.847
     >>> res = bayes_opt(f, (0, 5), n_iter=10, x_init=[0.5, 2.0, 4.5], length_scale=0.5)
     >>> round(res.best_x, 3), round(res.best_y, 3)
-    (3.784, 2.983)
+    (3.783, 2.983)
     """
     check_callable(objective, "objective")
     box = _check_bounds(bounds)
@@ -735,6 +785,7 @@ def bayes_opt(
     _check_hyper(length_scale, variance, noise)
     xi = check_scalar(xi, "xi", low=0)
     kappa = check_scalar(kappa, "kappa", low=0)
+    normalize_y = check_bool(normalize_y, "normalize_y")
     if acquisition not in ("ei", "pi", "ucb"):
         raise ValueError(
             f"`acquisition` must be 'ei', 'pi' or 'ucb', got {acquisition!r}"
@@ -744,15 +795,17 @@ def bayes_opt(
         n_init = check_scalar(n_init, "n_init", low=1, integer=True)
         X = rng.uniform(box[:, 0], box[:, 1], size=(n_init, d))
     else:
-        X = as_array(x_init, "x_init").reshape(-1, d)
+        X = _check_x_init(x_init, d)
         if np.any((X < box[:, 0]) | (X > box[:, 1])):
             raise ValueError("`x_init` must lie inside `bounds`")
 
     def evaluate(x):
-        value = objective(float(x[0]) if d == 1 else x.copy())
-        if not np.isfinite(value):
-            raise ValueError(f"`objective` returned {value!r} at x = {x}")
-        return float(value)
+        try:
+            return as_result_scalar(
+                objective(float(x[0]) if d == 1 else x.copy()), "objective"
+            )
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{err} at x = {x}") from None
 
     y = [evaluate(x) for x in X]
     X = list(X)
@@ -1095,7 +1148,10 @@ def fit_gp_multistart(
             stacklevel=2,
         )
     ls, var, noise = np.exp(best.x)
-    return GPHyperparameters(float(ls), float(var), float(noise), float(-best.fun))
+    return GPHyperparameters(
+        float(ls), float(var), float(noise), float(-best.fun),
+        converged=bool(best.success), n_iter=int(best.nit),
+    )
 
 
 def bayes_opt_refit(

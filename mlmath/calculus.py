@@ -7,12 +7,21 @@ backward pass is written out by hand with the chain rule.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_array, as_matrix, check_callable, check_rng, check_scalar
+from ._validation import (
+    as_array,
+    as_float_array,
+    as_matrix,
+    as_result_scalar,
+    check_callable,
+    check_rng,
+    check_scalar,
+)
 
 __all__ = [
     "numerical_gradient",
@@ -49,11 +58,13 @@ def numerical_gradient(
     x : array_like of shape (n,) or any shape
         The point at which to differentiate.
     h : float, default 1e-5
-        The step; must be positive.
+        The relative step, in (0, 1]: coordinate :math:`i` moves by
+        :math:`h_i = h \max(1, |x_i|)`, so the step is not lost to rounding when
+        :math:`|x_i|` is large.
     method : {"central", "forward"}, default "central"
-        Central differences :math:`(f(x + h e_i) - f(x - h e_i)) / 2h` have error
-        :math:`O(h^2)`; forward differences :math:`(f(x + h e_i) - f(x)) / h` have
-        error :math:`O(h)`.
+        Central differences :math:`(f(x + h_i e_i) - f(x - h_i e_i)) / 2h_i` have
+        error :math:`O(h^2)`; forward differences :math:`(f(x + h_i e_i) - f(x)) /
+        h_i` have error :math:`O(h)`.
 
     Returns
     -------
@@ -64,8 +75,13 @@ def numerical_gradient(
     TypeError
         If ``f`` is not callable.
     ValueError
-        If ``h`` is not positive, ``method`` is unknown or ``f`` does not return a
-        scalar.
+        If ``h`` is not in (0, 1], ``method`` is unknown, or ``f`` does not return
+        one finite number.
+
+    Warns
+    -----
+    RuntimeWarning
+        If ``h`` is so small that a step is lost to rounding (``x + h_i == x``).
 
     Notes
     -----
@@ -75,7 +91,9 @@ def numerical_gradient(
     of :math:`n`. Round-off grows like
     :math:`\epsilon_{\mathrm{mach}} / h`, so very small ``h`` is worse, not better;
     ``h = 1e-5`` is near the optimum :math:`\epsilon_{\mathrm{mach}}^{1/3}` for central
-    differences.
+    differences. Like SciPy's ``approx_fprime``, the step is relative to
+    :math:`|x_i|` and the quotient divides by the step actually taken,
+    :math:`(x_i + h_i) - (x_i - h_i)`, which is exact in floating point.
 
     Examples
     --------
@@ -86,7 +104,7 @@ def numerical_gradient(
     >>> g = numerical_gradient(f, [1.0, 2.0])
     >>> g
     array([4., 5.])
-    >>> float(np.linalg.norm(g))  # sqrt(41)
+    >>> round(float(np.linalg.norm(g)), 3)  # sqrt(41)
     6.403
 
     The two-weight network :math:`\hat y = v\,\mathrm{relu}(wx)` with loss
@@ -100,26 +118,43 @@ def numerical_gradient(
     """
     check_callable(f, "f")
     x = as_array(x, "x")
-    h = check_scalar(h, "h", low=0, low_inclusive=False)
+    h = check_scalar(h, "h", low=0, high=1, low_inclusive=False)
     _check_method(method)
     f0 = _scalar(f, x) if method == "forward" else 0.0
+    flat = x.ravel()
     grad = np.empty(x.size)
     for i in range(x.size):
-        step = np.zeros(x.size)
-        step[i] = h
-        step = step.reshape(x.shape)
-        if method == "central":
-            grad[i] = (_scalar(f, x + step) - _scalar(f, x - step)) / (2 * h)
-        else:
-            grad[i] = (_scalar(f, x + step) - f0) / h
+        up, down = _stepped(flat, i, h, forward=method == "forward")
+        f_up = _scalar(f, up.reshape(x.shape))
+        f_down = f0 if method == "forward" else _scalar(f, down.reshape(x.shape))
+        grad[i] = (f_up - f_down) / (up[i] - down[i])
     return grad.reshape(x.shape)
 
 
+def _stepped(x: np.ndarray, i: int, h: float, forward: bool = False):
+    """``x`` moved up (and down) along coordinate ``i`` by ``h * max(1, |x_i|)``."""
+    step = h * max(1.0, abs(float(x[i])))
+    up, down = x.copy(), x.copy()
+    with np.errstate(over="ignore"):
+        up[i] += step
+        if not forward:
+            down[i] -= step
+    if not (np.isfinite(up[i]) and np.isfinite(down[i])):
+        raise ValueError(f"`x[{i}]` = {x[i]} moved by the step overflows; reduce `h`")
+    if up[i] == down[i]:
+        warnings.warn(
+            f"`h` = {h:g} is below the rounding unit of x[{i}] = {x[i]:g}: "
+            "the step is lost and the derivative reads 0; use h >= 1e-8",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        up[i] = np.nextafter(x[i], np.inf)
+        down[i] = x[i] if forward else np.nextafter(x[i], -np.inf)
+    return up, down
+
+
 def _scalar(f: Callable, x: np.ndarray) -> float:
-    value = np.asarray(f(x), dtype=float)
-    if value.ndim != 0 and value.size != 1:
-        raise ValueError(f"`f` must return a scalar, got shape {value.shape}")
-    return float(value.reshape(()))
+    return as_result_scalar(f(x), "f")
 
 
 def numerical_jacobian(
@@ -133,7 +168,7 @@ def numerical_jacobian(
         ``f(x) -> array of shape (m,)``.
     x : array_like of shape (n,)
     h : float, default 1e-5
-        The step; must be positive.
+        The relative step, in (0, 1], as in :func:`numerical_gradient`.
 
     Returns
     -------
@@ -145,8 +180,8 @@ def numerical_jacobian(
     TypeError
         If ``f`` is not callable.
     ValueError
-        If ``x`` is not 1-D, ``h`` is not positive, or ``f`` returns arrays of
-        different sizes.
+        If ``x`` is not 1-D, ``h`` is not in (0, 1], or ``f`` returns arrays of
+        different sizes or non-finite values.
 
     Notes
     -----
@@ -165,17 +200,28 @@ def numerical_jacobian(
     """
     check_callable(f, "f")
     x = as_array(x, "x", ndim=1)
-    h = check_scalar(h, "h", low=0, low_inclusive=False)
+    h = check_scalar(h, "h", low=0, high=1, low_inclusive=False)
     columns = []
     for j in range(x.size):
-        step = np.zeros_like(x)
-        step[j] = h
-        plus = np.atleast_1d(np.asarray(f(x + step), dtype=float)).ravel()
-        minus = np.atleast_1d(np.asarray(f(x - step), dtype=float)).ravel()
+        up, down = _stepped(x, j, h)
+        plus, minus = _vector_result(f, up), _vector_result(f, down)
         if plus.shape != minus.shape or (columns and plus.shape != columns[0].shape):
             raise ValueError("`f` must return arrays of one fixed size")
-        columns.append((plus - minus) / (2 * h))
+        columns.append((plus - minus) / (up[j] - down[j]))
     return np.column_stack(columns)
+
+
+def _vector_result(f: Callable, x: np.ndarray) -> np.ndarray:
+    out = f(x)
+    try:
+        value = as_float_array(out, "f")
+    except TypeError:
+        raise TypeError(
+            f"`f` must return an array of real numbers, it returned {out!r:.80}"
+        ) from None
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"`f` must return finite values, it returned {value}")
+    return np.atleast_1d(value).ravel()
 
 
 def relu(x: ArrayLike) -> np.ndarray:
@@ -242,6 +288,7 @@ def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     x = as_array(x, "x")
     if x.ndim == 0:
         raise ValueError("`x` must be at least 1-D, got a scalar")
+    axis = check_scalar(axis, "axis", integer=True)
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"`axis` must be in [{-x.ndim}, {x.ndim - 1}], got {axis}")
     return _softmax(x, axis=axis)
@@ -323,7 +370,7 @@ def scaled_dot_product_attention(
     >>> V = np.array([[10.0], [20.0]])
     >>> out, w = scaled_dot_product_attention(Q, K, V)
     >>> w.round(4)  # softmax([1, 0] / sqrt(2))
-    array([[0.67, 0.33]])
+    array([[0.6698, 0.3302]])
     >>> out.round(2)
     array([[13.3]])
     >>> out, w = scaled_dot_product_attention(K, K, V, mask=causal_mask(2))
@@ -341,20 +388,53 @@ def scaled_dot_product_attention(
             f"`K` and `V` must have the same number of rows, got {K.shape} and "
             f"{V.shape}"
         )
-    scores = Q @ K.T / np.sqrt(Q.shape[1])
+    unit, scale = _scaled_scores(Q, K)
     if mask is not None:
         mask = np.asarray(mask)
         if mask.dtype != bool:
             raise TypeError(f"`mask` must be boolean, got dtype {mask.dtype}")
-        if mask.shape != scores.shape:
+        if mask.shape != unit.shape:
             raise ValueError(
-                f"`mask` must have shape (n_q, n_k) = {scores.shape}, got {mask.shape}"
+                f"`mask` must have shape (n_q, n_k) = {unit.shape}, got {mask.shape}"
             )
         if not np.all(mask.any(axis=1)):
             raise ValueError("every row of `mask` must allow at least one key")
-        scores = np.where(mask, scores, -np.inf)
-    weights = _softmax(scores, axis=1)
-    return weights @ V, weights
+        unit = np.where(mask, unit, -np.inf)
+    # softmax(scale * unit): subtract the row maximum first, then scale, so a huge
+    # scale gives the limit (weight only on the maxima) instead of inf - inf
+    z = unit - unit.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.where(z == 0, 0.0, scale * z)
+    weights = _softmax(z, axis=1)
+    return _weighted_values(weights, V), weights
+
+
+def _scaled_scores(Q: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, float]:
+    """``Q K^T / sqrt(d_k)`` as ``(unit, scale)``: entries of ``unit`` are at most d_k.
+
+    Dividing ``Q`` and ``K`` by their largest entries first keeps the product from
+    overflowing (entries near 1e200) or underflowing.
+    """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        scores = Q @ K.T / np.sqrt(Q.shape[1])
+    if np.all(np.isfinite(scores)):
+        return scores, 1.0  # the common case: nothing to rescale
+    sq, sk = np.max(np.abs(Q)), np.max(np.abs(K))
+    sq, sk = (sq if sq > 0 else 1.0), (sk if sk > 0 else 1.0)
+    unit = (Q / sq) @ (K / sk).T
+    with np.errstate(over="ignore"):
+        scale = float(sq * sk / np.sqrt(Q.shape[1]))
+    return unit, scale
+
+
+def _weighted_values(weights: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``weights @ V`` with ``V`` scaled by its largest entry (no inf - inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = weights @ V
+    if np.all(np.isfinite(out)):
+        return out
+    sv = np.max(np.abs(V))
+    return (weights @ (V / sv)) * sv
 
 
 class MLP:
@@ -378,7 +458,9 @@ class MLP:
     weight_decay : float, default 1e-4
         The L2 penalty :math:`\lambda` on the weights (not the biases).
     rng : numpy.random.Generator, int or None
-        Seeds the initial weights and the shuffling of mini-batches.
+        Seeds the initial weights and the shuffling of mini-batches. An integer
+        seed gives the same model every time :meth:`fit` is called; a Generator is
+        drawn from (so refits differ).
 
     Attributes
     ----------
@@ -390,6 +472,8 @@ class MLP:
         ``biases_[l]`` has shape (fan_out,).
     loss_history_ : list of float
         Training loss (mean over the mini-batches of each epoch).
+    n_iter_ : int
+        Epochs run (always ``n_epochs``: there is no stopping rule).
 
     Notes
     -----
@@ -432,6 +516,11 @@ class MLP:
         weight_decay: float = 1e-4,
         rng: np.random.Generator | int | None = None,
     ) -> None:
+        if isinstance(hidden_sizes, str) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(
+                "`hidden_sizes` must be a sequence of layer widths such as (64,), "
+                f"got {hidden_sizes!r:.80}"
+            )
         self.hidden_sizes = tuple(
             check_scalar(s, "hidden_sizes", low=1, integer=True) for s in hidden_sizes
         )
@@ -444,7 +533,8 @@ class MLP:
         self.n_epochs = check_scalar(n_epochs, "n_epochs", low=1, integer=True)
         self.batch_size = check_scalar(batch_size, "batch_size", low=1, integer=True)
         self.weight_decay = check_scalar(weight_decay, "weight_decay", low=0)
-        self.rng = check_rng(rng)
+        check_rng(rng)  # validate now; a fresh Generator is made by each fit
+        self.rng = rng
 
     # -- data and parameters -------------------------------------------------------
     def _check_data(self, X: ArrayLike, y: ArrayLike | None = None):
@@ -457,12 +547,20 @@ class MLP:
                 f"`y` must be a 1-D array with one label per row of `X` "
                 f"({X.shape[0]}), got shape {y.shape}"
             )
+        if y.dtype.kind not in "biuUS":
+            if y.dtype.kind == "f" and np.all(np.isfinite(y)):
+                return X, y
+            raise TypeError(
+                "`y` must hold class labels (integers, strings or finite floats), "
+                f"got dtype {y.dtype}"
+            )
         return X, y
 
     def _initialize(self, n_features: int, n_classes: int) -> None:
+        self._rng = check_rng(self.rng)  # a seed gives the same model on every fit
         sizes = [n_features, *self.hidden_sizes, n_classes]
         self.weights_ = [
-            self.rng.standard_normal((a, b)) * np.sqrt(2.0 / a)
+            self._rng.standard_normal((a, b)) * np.sqrt(2.0 / a)
             for a, b in zip(sizes[:-1], sizes[1:], strict=True)
         ]
         self.biases_ = [np.zeros(b) for b in sizes[1:]]
@@ -522,20 +620,35 @@ class MLP:
         vel_W = [np.zeros_like(W) for W in self.weights_]
         vel_b = [np.zeros_like(b) for b in self.biases_]
         self.loss_history_ = []
-        for _ in range(self.n_epochs):
-            order = self.rng.permutation(X.shape[0])
-            losses = []
-            for start in range(0, X.shape[0], self.batch_size):
-                batch = order[start : start + self.batch_size]
-                loss, gW, gb = self._loss_and_grads(X[batch], Y[batch])
-                losses.append(loss)
-                for i in range(len(self.weights_)):
-                    vel_W[i] = self.momentum * vel_W[i] - self.learning_rate * gW[i]
-                    vel_b[i] = self.momentum * vel_b[i] - self.learning_rate * gb[i]
-                    self.weights_[i] += vel_W[i]
-                    self.biases_[i] += vel_b[i]
-            self.loss_history_.append(float(np.mean(losses)))
+        with np.errstate(over="ignore", invalid="ignore"):  # checked per epoch
+            for _ in range(self.n_epochs):
+                order = self._rng.permutation(X.shape[0])
+                losses = []
+                for start in range(0, X.shape[0], self.batch_size):
+                    batch = order[start : start + self.batch_size]
+                    loss, gW, gb = self._loss_and_grads(X[batch], Y[batch])
+                    losses.append(loss)
+                    for i in range(len(self.weights_)):
+                        vel_W[i] = self.momentum * vel_W[i] - self.learning_rate * gW[i]
+                        vel_b[i] = self.momentum * vel_b[i] - self.learning_rate * gb[i]
+                        self.weights_[i] += vel_W[i]
+                        self.biases_[i] += vel_b[i]
+                self.loss_history_.append(float(np.mean(losses)))
+                self._check_not_diverged()
+        self.n_iter_ = self.n_epochs
         return self
+
+    def _check_not_diverged(self) -> None:
+        params = (*self.weights_, *self.biases_)
+        if np.isfinite(self.loss_history_[-1]) and all(
+            np.isfinite(p).all() for p in params
+        ):
+            return
+        raise FloatingPointError(
+            f"MLP training diverged in epoch {len(self.loss_history_)} (loss "
+            f"{self.loss_history_[-1]}): reduce `learning_rate` or `weight_decay`, "
+            "or standardise `X`"
+        )
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "weights_"):

@@ -7,19 +7,21 @@ factorisation for recommendation (FunkSVD) next to the truncated SVD.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._validation import (
     as_array,
     as_matrix,
     as_square_matrix,
     as_vector,
+    check_bool,
     check_rng,
     check_same_shape,
     check_scalar,
+    warn_not_converged,
 )
 
 __all__ = [
@@ -45,13 +47,19 @@ __all__ = [
 ]
 
 
-def _nonzero_norm(v: np.ndarray, name: str) -> float:
-    norm = float(np.linalg.norm(v))
-    if norm == 0.0:
+def _unit(v: np.ndarray, name: str) -> np.ndarray:
+    """``v / ||v||``, scaled by its largest entry first so no square over/underflows."""
+    big = np.max(np.abs(v))
+    if big == 0.0:
         raise ValueError(
             f"`{name}` must not be the zero vector (its angle is undefined)"
         )
-    return norm
+    if not _SAFE_LO < big < _SAFE_HI:
+        v = v / big  # the squares in the norm would over- or underflow
+    return v / np.linalg.norm(v)
+
+
+_SAFE_LO, _SAFE_HI = 1e-140, 1e140  # |entries| whose squares sum safely
 
 
 def vector_angle(x: Any, y: Any, degrees: bool = True) -> float:
@@ -94,7 +102,8 @@ def vector_angle(x: Any, y: Any, degrees: bool = True) -> float:
     """
     x, y = as_vector(x, "x"), as_vector(y, "y")
     check_same_shape(x, y, "x", "y")
-    xh, yh = x / _nonzero_norm(x, "x"), y / _nonzero_norm(y, "y")
+    degrees = check_bool(degrees, "degrees")
+    xh, yh = _unit(x, "x"), _unit(y, "y")
     theta = 2.0 * np.arctan2(np.linalg.norm(xh - yh), np.linalg.norm(xh + yh))
     return float(np.degrees(theta)) if degrees else float(theta)
 
@@ -128,7 +137,11 @@ def cosine_similarity(a: Any, b: Any) -> float:
     """
     a, b = as_vector(a, "a"), as_vector(b, "b")
     check_same_shape(a, b, "a", "b")
-    cos = float(a @ b) / (_nonzero_norm(a, "a") * _nonzero_norm(b, "b"))
+    ua, ub = _unit(a, "a"), _unit(b, "b")
+    if all(_SAFE_LO < np.max(np.abs(v)) < _SAFE_HI for v in (a, b)):
+        cos = float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b))
+    else:
+        cos = float(ua @ ub)
     return float(np.clip(cos, -1.0, 1.0))
 
 
@@ -165,11 +178,13 @@ def cosine_similarity_matrix(X: Any) -> np.ndarray:
            [0.   , 0.707, 1.   ]])
     """
     X = as_matrix(X, "X")
-    norms = np.linalg.norm(X, axis=1)
-    if np.any(norms == 0):
-        rows = np.flatnonzero(norms == 0).tolist()
+    big = np.max(np.abs(X), axis=1)
+    if np.any(big == 0):
+        rows = np.flatnonzero(big == 0).tolist()
         raise ValueError(f"`X` must not have zero rows, got zero rows at {rows}")
-    Xn = X / norms[:, None]
+    safe = (big > _SAFE_LO) & (big < _SAFE_HI)
+    Xn = X / np.where(safe, 1.0, big)[:, None]  # rescale rows whose squares overflow
+    Xn /= np.linalg.norm(Xn, axis=1)[:, None]
     return np.clip(Xn @ Xn.T, -1.0, 1.0)
 
 
@@ -201,6 +216,7 @@ def rotation_matrix(theta: float, degrees: bool = True) -> np.ndarray:
     True
     """
     theta = check_scalar(theta, "theta")
+    degrees = check_bool(degrees, "degrees")
     t = np.radians(theta) if degrees else theta
     c, s = np.cos(t), np.sin(t)
     return np.array([[c, -s], [s, c]])
@@ -352,7 +368,7 @@ def cross_correlate1d(x: Any, kernel: Any) -> np.ndarray:
     array([-2., -2., -2.])
     """
     x, kernel = _signal_and_kernel(x, kernel)
-    return im2col1d(x, kernel.size) @ kernel
+    return _scaled_product(im2col1d(x, kernel.size), kernel)
 
 
 def convolve1d(x: Any, kernel: Any) -> np.ndarray:
@@ -384,7 +400,23 @@ def convolve1d(x: Any, kernel: Any) -> np.ndarray:
     array([2., 2., 2.])
     """
     x, kernel = _signal_and_kernel(x, kernel)
-    return im2col1d(x, kernel.size) @ kernel[::-1]
+    return _scaled_product(im2col1d(x, kernel.size), kernel[::-1])
+
+
+def _scaled_product(windows: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``windows @ kernel``; if that overflows, on unit-scaled operands, rescaled.
+
+    Entries near 1e308 then give the exact sum's sign (``+-inf`` only where the true
+    value overflows) instead of ``inf - inf = nan``.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = windows @ kernel
+    if np.all(np.isfinite(y)):
+        return y
+    sx, sk = np.max(np.abs(windows)), np.max(np.abs(kernel))
+    y = (windows / sx) @ (kernel / sk)
+    with np.errstate(over="ignore"):
+        return y * sx * sk
 
 
 def pagerank(
@@ -430,7 +462,7 @@ def pagerank(
 
     Warns
     -----
-    RuntimeWarning
+    ConvergenceWarning
         If ``max_iter`` is reached before the change falls below ``tol``.
 
     Notes
@@ -456,7 +488,7 @@ def pagerank(
     array([0.4165, 0.2251, 0.3208, 0.0375])
     >>> bool(np.allclose(ranks, [2849 / 6840, 77 / 342, 77 / 240, 3 / 80]))
     True
-    >>> float(ranks.sum())
+    >>> round(float(ranks.sum()), 12)
     1.0
     """
     A = as_square_matrix(adjacency, "adjacency", allow_sparse=True, nonnegative=True)
@@ -466,9 +498,7 @@ def pagerank(
     tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
     max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     n = A.shape[0]
-    out = np.asarray(A.sum(axis=1)).ravel()
-    dangling = out == 0
-    inv_out = np.divide(1.0, out, out=np.zeros(n), where=~dangling)
+    A, inv_out, dangling = _row_normaliser(A)
     # P^T r = A^T (r / out-degree): scale the vector, not the matrix, so nothing of
     # size nnz is built before the loop (A.T of a sparse matrix is a free view)
     At = A.T
@@ -482,13 +512,36 @@ def pagerank(
         if residuals[-1] < tol:
             break
     else:
-        warnings.warn(
+        warn_not_converged(
             f"pagerank did not reach tol={tol:g} in max_iter={max_iter} iterations "
-            f"(last L1 change {residuals[-1]:.3g})",
-            RuntimeWarning,
-            stacklevel=2,
+            f"(last L1 change {residuals[-1]:.3g}); increase `max_iter`"
         )
     return r, np.array(residuals)
+
+
+def _row_normaliser(A):
+    """Return ``(A', 1 / rowsum(A'), dangling)`` with ``D^{-1} A = diag(inv) A'``.
+
+    ``A' = A`` unless a row sum overflows or its reciprocal does (weights near
+    1e308 or subnormal); then each row is first divided by its largest weight,
+    which changes no transition probability.
+    """
+    with np.errstate(divide="ignore", over="ignore"):
+        out = np.asarray(A.sum(axis=1)).ravel()
+        dangling = out == 0
+        inv = np.divide(1.0, out, out=np.zeros(out.size), where=~dangling)
+    if np.all(np.isfinite(out)) and np.all(np.isfinite(inv)):
+        return A, inv, dangling
+    if sp.issparse(A):
+        scaled = A.copy()
+        big = np.maximum(abs(A).max(axis=1).toarray().ravel(), np.finfo(float).tiny)
+        scaled.data /= np.repeat(big, np.diff(scaled.indptr))
+    else:
+        big = np.abs(A).max(axis=1)
+        scaled = A / np.where(big > 0, big, 1.0)[:, None]
+    out = np.asarray(scaled.sum(axis=1)).ravel()
+    inv = np.divide(1.0, out, out=np.zeros(out.size), where=~dangling)
+    return scaled, inv, dangling
 
 
 def low_rank_approximation(M: Any, k: int) -> np.ndarray:
@@ -554,6 +607,8 @@ class MatrixFactorization:
         Item factors.
     loss_history_ : ndarray of shape (n_epochs,)
         Training RMSE over the observed ratings after each epoch.
+    n_iter_ : int
+        Epochs run (always ``n_epochs``: SGD here has no stopping rule).
 
     Notes
     -----
@@ -612,6 +667,9 @@ class MatrixFactorization:
         ------
         ValueError
             If ``ratings`` is not 2-D, holds infinity, or has no observed rating.
+        FloatingPointError
+            If SGD diverges (the training error overflows): reduce ``lr``, or
+            centre and scale the ratings.
         """
         R = as_array(ratings, "ratings", ndim=2, allow_nan=True)
         users, items = np.nonzero(~np.isnan(R))
@@ -631,31 +689,34 @@ class MatrixFactorization:
         Q[np.bincount(items, minlength=n_items) == 0] = 0.0
         history = np.empty(self.n_epochs)
         mu = self.mu_
-        for epoch in range(self.n_epochs):
-            order = rng.permutation(values.size)
-            # plain Python ints/floats in the loop: indexing NumPy with them is fast
-            triples = zip(
-                users[order].tolist(),
-                items[order].tolist(),
-                values[order].tolist(),
-                strict=True,
-            )
-            for u, i, r in triples:
-                pu, qi = P[u], Q[i]
-                err = r - (mu + bu[u] + bi[i] + pu @ qi)
-                bu[u] += lr * (err - reg * bu[u])
-                bi[i] += lr * (err - reg * bi[i])
-                P[u], Q[i] = (
-                    pu + lr * (err * qi - reg * pu),
-                    qi + lr * (err * pu - reg * qi),
+        with np.errstate(over="ignore", invalid="ignore"):  # checked per epoch
+            for epoch in range(self.n_epochs):  # noqa: B007 (epoch is in the error)
+                order = rng.permutation(values.size)
+                # plain Python ints/floats in the loop: indexing NumPy with them is fast
+                triples = zip(
+                    users[order].tolist(),
+                    items[order].tolist(),
+                    values[order].tolist(),
+                    strict=True,
                 )
-            pred = (
-                self.mu_
-                + bu[users]
-                + bi[items]
-                + np.einsum("ij,ij->i", P[users], Q[items])
-            )
-            history[epoch] = np.sqrt(np.mean((values - pred) ** 2))
+                for u, i, r in triples:
+                    pu, qi = P[u], Q[i]
+                    err = r - (mu + bu[u] + bi[i] + pu @ qi)
+                    bu[u] += lr * (err - reg * bu[u])
+                    bi[i] += lr * (err - reg * bi[i])
+                    P[u], Q[i] = (
+                        pu + lr * (err * qi - reg * pu),
+                        qi + lr * (err * pu - reg * qi),
+                    )
+                pred = (
+                    self.mu_
+                    + bu[users]
+                    + bi[items]
+                    + np.einsum("ij,ij->i", P[users], Q[items])
+                )
+                history[epoch] = np.sqrt(np.mean((values - pred) ** 2))
+                _check_not_diverged(history[epoch], P, Q, epoch)
+        self.n_iter_ = self.n_epochs
         self.user_bias_, self.item_bias_, self.P_, self.Q_ = bu, bi, P, Q
         self.loss_history_ = history
         return self
@@ -1069,3 +1130,11 @@ def als_update(ratings: Any, fixed: Any, reg: float) -> np.ndarray:
     lhs = np.einsum("uj,jk,jl->ukl", seen, Q, Q) + reg * np.eye(k)
     rhs = np.where(seen > 0, R, 0.0) @ Q               # (n_rows, k)
     return np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]  # zero rhs -> zero row
+
+def _check_not_diverged(rmse: float, P: np.ndarray, Q: np.ndarray, epoch: int) -> None:
+    """Raise if SGD blew up: a NaN/inf error or factors means the step is too large."""
+    if not (np.isfinite(rmse) and np.isfinite(P).all() and np.isfinite(Q).all()):
+        raise FloatingPointError(
+            f"MatrixFactorization diverged in epoch {epoch + 1} (training error "
+            f"{rmse}): reduce `lr` (or `reg`), or centre and scale the ratings"
+        )

@@ -21,7 +21,9 @@ from ._validation import (
     check_rng,
     check_same_shape,
     check_scalar,
+    warn_not_converged,
 )
+from .linalg import _row_normaliser
 
 __all__ = [
     "common_neighbors",
@@ -243,6 +245,7 @@ class RankedPairs:
 
     def top(self, k: int = 1) -> np.ndarray:
         """Pairs whose rank is at most ``k``: the top ``k`` plus everything tied."""
+        k = check_scalar(k, "k", low=1, integer=True)
         return self.pairs[self.ranks <= k]
 
 
@@ -293,9 +296,15 @@ def rank_pairs(scores, A, *, rtol: float = 1e-9) -> RankedPairs:
     A = _check_graph(A, binary=False)
     rtol = check_scalar(rtol, "rtol", low=0)
     if sp.issparse(scores):
+        if scores.dtype.kind not in "iuf":
+            raise TypeError(
+                f"`scores` must hold real numbers, got dtype {scores.dtype}"
+            )
         S = sp.triu(sp.csr_array(scores, dtype=float), k=1).tocoo()
         check_same_shape(S, A, "scores", "A")
         u, v, s = S.row, S.col, S.data
+        if not np.all(np.isfinite(s)):
+            raise ValueError("`scores` must not contain NaN or infinity")
     else:
         S = as_array(scores, "scores", ndim=2)
         check_same_shape(S, A, "scores", "A")
@@ -366,6 +375,8 @@ def holdout_split(A, test_fraction: float = 0.15, rng=None):
     u, v = np.triu_indices(A.shape[0], k=1)
     is_edge = A[u, v] > 0
     edges = np.flatnonzero(is_edge)
+    if edges.size == 0:
+        raise ValueError("`A` has no edges: there is nothing to hide")
     n_test = max(1, int(round(test_fraction * len(edges))))
     hidden = rng.choice(edges, size=n_test, replace=False)
     A_train = A.copy()
@@ -475,17 +486,22 @@ def precision_at_k(y_true, scores, k: int) -> float:
 
 
 # ------------------------------------------------------------- random walks
-def _check_sources(sources, n: int) -> tuple[np.ndarray, bool]:
+def _check_sources(sources, n: int, name: str = "source") -> tuple[np.ndarray, bool]:
+    if sp.issparse(sources):
+        raise TypeError(f"`{name}` must be a dense array here, got a sparse matrix")
     single = np.ndim(sources) == 0
-    s = np.atleast_1d(np.asarray(sources))
+    try:
+        s = np.atleast_1d(np.asarray(sources))
+    except ValueError:
+        s = np.array([], dtype=object)
     if s.size == 0 or not np.issubdtype(s.dtype, np.integer):
         raise TypeError(
-            "`source` must be an integer node index or a 1-D array of them, "
-            f"got {sources!r}"
+            f"`{name}` must be an integer node index or a 1-D array of them, "
+            f"got {sources!r:.80}"
         )
     if s.ndim != 1 or np.any((s < 0) | (s >= n)):
         raise ValueError(
-            f"`source` must hold node indices in [0, {n - 1}], got {sources!r}"
+            f"`{name}` must hold node indices in [0, {n - 1}], got {sources!r:.80}"
         )
     return s, single
 
@@ -511,7 +527,7 @@ def _walk(
     QT = Q.T.tocsr() if sp.issparse(Q) else Q.T
     P = E.copy()
     dP = np.zeros((n, S, k))
-    for _ in range(max_iter):
+    for _ in range(max_iter):  # noqa: B007
         back = (1 - restart) * P[dangling].sum(axis=0) + restart
         P_new = (1 - restart) * (QT @ P) + E * back
         if dQ_apply is not None:
@@ -522,6 +538,13 @@ def _walk(
         P = P_new
         if delta < tol:
             break
+    else:
+        warn_not_converged(
+            f"random walk with restart did not reach tol={tol:g} in "
+            f"max_iter={max_iter} iterations (last change {delta:.3g}); increase "
+            "`max_iter`",
+            stacklevel=4,
+        )
     return P, dP
 
 
@@ -558,6 +581,11 @@ def random_walk_with_restart(
     p : ndarray of shape (n,) or (n, len(source))
         Visiting probabilities (each column sums to 1).
 
+    Warns
+    -----
+    ConvergenceWarning
+        If ``max_iter`` is reached before the change falls below ``tol``.
+
     Raises
     ------
     ValueError
@@ -585,16 +613,15 @@ def random_walk_with_restart(
     >>> import numpy as np
     >>> A = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
     >>> p = random_walk_with_restart(A, 0, restart=0.5)
-    >>> np.round(p, 4).tolist()
-    [0.6, 0.3, 0.1]
+    >>> np.round(p, 4).tolist()  # exactly (7, 4, 1) / 12
+    [0.5833, 0.3333, 0.0833]
     """
     A = as_square_matrix(A, "A", allow_sparse=True, nonnegative=True)
     restart = check_scalar(restart, "restart", low=0, high=1, low_inclusive=False)
     tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
     max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     sources, single = _check_sources(source, A.shape[0])
-    d = _degrees(A)
-    inv = np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)
+    A, inv, _ = _row_normaliser(A)  # rows rescaled first if their sums overflow
     Q = A.multiply(inv[:, None]).tocsr() if sp.issparse(A) else A * inv[:, None]
     P, _ = _walk(Q, sources, restart, tol, max_iter)
     return P[:, 0] if single else P
@@ -641,6 +668,10 @@ class SupervisedRandomWalk:
         :math:`F` at the optimum.
     result_ : scipy.optimize.OptimizeResult
         The L-BFGS result.
+    n_iter_ : int
+        L-BFGS iterations.
+    converged_ : bool
+        Whether L-BFGS met its tolerance (``result_.success``).
 
     Notes
     -----
@@ -714,6 +745,8 @@ class SupervisedRandomWalk:
                 f"`features` must have shape (n, n, k) = {A.shape + ('k',)}, "
                 f"got {psi.shape}"
             )
+        if not np.any(A):
+            raise ValueError("`A` has no edges: the walk has nowhere to go")
         return A, psi
 
     def _transition(self, w, A, psi):
@@ -721,8 +754,9 @@ class SupervisedRandomWalk:
         u, v = np.nonzero(A)
         feats = psi[u, v]  # (m, k)
         logits = feats @ w
-        logits -= logits.max() if logits.size else 0.0  # overflow guard
-        a = np.exp(logits)
+        row_max = np.full(A.shape[0], -np.inf)
+        np.maximum.at(row_max, u, logits)
+        a = np.exp(logits - row_max[u])  # shift per row: no overflow, no 0 / 0
         row = np.bincount(u, weights=a, minlength=A.shape[0])
         q = a / row[u]
         mean = np.zeros((A.shape[0], len(w)))
@@ -777,9 +811,7 @@ class SupervisedRandomWalk:
             :math:`\nabla F(w)`.
         """
         A, psi = self._check_inputs(A, features)
-        w = as_vector(w, "w")
-        if len(w) != psi.shape[2]:
-            raise ValueError(f"`w` must have length k = {psi.shape[2]}, got {len(w)}")
+        w = self._check_weights(w, psi, "w")
         sources, D, L = self._training_sets(A, positives)
         P, dP = self._walks(w, A, psi, sources, gradient=True)
         loss, grad = float(w @ w), 2 * w
@@ -795,9 +827,23 @@ class SupervisedRandomWalk:
         return loss, grad
 
     @staticmethod
+    def _check_weights(w, psi, name: str) -> np.ndarray:
+        w = as_vector(w, name)
+        if len(w) != psi.shape[2]:
+            raise ValueError(
+                f"`{name}` must have length k = {psi.shape[2]}, got {len(w)}"
+            )
+        return w
+
+    @staticmethod
     def _training_sets(A, positives):
         n = A.shape[0]
-        pos = np.asarray(positives)
+        if sp.issparse(positives):
+            raise TypeError("`positives` must be a dense array, got a sparse matrix")
+        try:
+            pos = np.asarray(positives)
+        except ValueError:
+            raise TypeError("`positives` must be an array of shape (p, 2)") from None
         if pos.ndim != 2 or pos.shape[1] != 2 or pos.shape[0] == 0:
             raise ValueError(
                 f"`positives` must be a non-empty array of shape (p, 2), got shape "
@@ -847,7 +893,9 @@ class SupervisedRandomWalk:
             If the shapes do not agree or a positive pair is already an edge.
         """
         A, psi = self._check_inputs(A, features)
-        w0 = np.zeros(psi.shape[2]) if w0 is None else as_vector(w0, "w0")
+        w0 = np.zeros(psi.shape[2]) if w0 is None else self._check_weights(
+            w0, psi, "w0"
+        )
         self._training_sets(A, positives)  # validate once, early
         from scipy.optimize import minimize  # imported here: it costs 0.15 s to import
 
@@ -855,6 +903,12 @@ class SupervisedRandomWalk:
             self.loss, w0, args=(A, psi, positives), jac=True, method="L-BFGS-B"
         )
         self.w_, self.loss_, self.result_ = res.x, float(res.fun), res
+        self.n_iter_, self.converged_ = int(res.nit), bool(res.success)
+        if res.status == 1:  # iteration or evaluation limit
+            warn_not_converged(
+                f"SupervisedRandomWalk.fit: L-BFGS-B stopped at its limit after "
+                f"{res.nit} iterations ({res.message})"
+            )
         return self
 
     def score(self, A, features, sources=None) -> np.ndarray:
@@ -889,8 +943,9 @@ class SupervisedRandomWalk:
                 f"got {psi.shape[2]}"
             )
         src, _ = _check_sources(
-            np.arange(A.shape[0]) if sources is None else np.asarray(sources),
+            np.arange(A.shape[0]) if sources is None else sources,
             A.shape[0],
+            "sources",
         )
         P, _ = self._walks(self.w_, A, psi, src, gradient=False)
         return P

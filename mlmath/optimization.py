@@ -14,7 +14,14 @@ import numpy as np
 import scipy.linalg as sla
 from numpy.typing import ArrayLike
 
-from ._validation import as_array, as_matrix, as_vector, check_scalar
+from ._validation import (
+    as_array,
+    as_matrix,
+    as_vector,
+    check_bool,
+    check_scalar,
+    warn_not_converged,
+)
 
 __all__ = [
     "solve_equality_qp",
@@ -60,11 +67,16 @@ def solve_equality_qp(
     Raises
     ------
     ValueError
-        If the shapes do not fit, ``P`` is not symmetric, or the KKT matrix is
-        singular (dependent constraints, or no unique minimum).
+        If the shapes do not fit, ``P`` is not symmetric, the KKT matrix is
+        singular (dependent constraints), or ``P`` is not positive definite on the
+        null space of ``A`` (the stationary point is then a maximum or a saddle and
+        the problem has no minimum).
 
     Notes
     -----
+    ``P``, ``q`` and each row of ``A`` and ``b`` are divided by their largest entry
+    before the solve (this changes neither :math:`x` nor the problem), so the
+    conditioning test does not refuse problems that are merely badly scaled.
     One dense solve of size :math:`n + m`, :math:`O((n + m)^3)`. The KKT matrix is
     symmetric but indefinite, so a Cholesky factorisation does not apply; large sparse
     problems use an :math:`LDL^\top` factorisation or a null-space method
@@ -96,17 +108,46 @@ def solve_equality_qp(
             f"`A` must have shape (m, {n}) and `b` shape (m,), got {A.shape} and "
             f"{b.shape}"
         )
+    sP, P, q, rows, A, b = _equilibrate(P, q, A, b)
     kkt = np.block([[P, A.T], [A, np.zeros((m, m))]])
     try:
         sol = sla.solve(kkt, np.concatenate([-q, b]), assume_a="sym")
     except (sla.LinAlgError, sla.LinAlgWarning):
         sol = None
-    if sol is None or np.linalg.cond(kkt) > 1e12:
+    if sol is None or not np.all(np.isfinite(sol)) or np.linalg.cond(kkt) > 1e12:
         raise ValueError(
             "the KKT matrix is singular: the rows of `A` must be independent and `P` "
             "positive definite on the null space of `A`"
         )
-    return sol[:n], sol[n:]
+    _check_minimum(P, A)
+    return sol[:n], sP * sol[n:] / rows
+
+
+def _equilibrate(P, q, A, b):
+    """Divide ``P, q`` by ``max|P|`` and each constraint row by its largest entry."""
+    rows = np.max(np.abs(A), axis=1)
+    if np.any(rows == 0):
+        raise ValueError(
+            f"`A` must not have zero rows (row {int(np.argmin(rows))} constrains "
+            "nothing): the rows of `A` must be independent"
+        )
+    sP = float(np.max(np.abs(P))) or 1.0
+    return sP, P / sP, q / sP, rows, A / rows[:, None], b / rows
+
+
+def _check_minimum(P: np.ndarray, A: np.ndarray) -> None:
+    """Raise unless ``Z^T P Z`` is positive definite, Z a basis of null(A)."""
+    Z = sla.null_space(A)
+    if Z.shape[1] == 0:
+        return
+    lowest = float(np.linalg.eigvalsh(Z.T @ P @ Z)[0])
+    if lowest <= 1e-12 * max(1.0, float(np.max(np.abs(P)))):
+        raise ValueError(
+            "`P` must be positive definite on the null space of `A`: the smallest "
+            f"curvature along the constraints is {lowest:.3g} (relative to max|P|), "
+            "so the stationary point is not a minimum (the problem is unbounded "
+            "below, or its minimiser is not unique)"
+        )
 
 
 def _check_labels(y: ArrayLike, n: int) -> np.ndarray:
@@ -157,11 +198,16 @@ class SVM:
     b_ : float
         The bias.
     support_ : ndarray of int
-        Indices of the support vectors, :math:`\alpha_i > 10^{-8} C`.
+        Indices of the support vectors, :math:`\alpha_i > 10^{-8} \max_j \alpha_j`
+        (relative to the largest :math:`\alpha`, not to :math:`C`, which may be
+        huge in the hard-margin limit).
     w_ : ndarray of shape (d,)
         :math:`\sum_i \alpha_i y_i x_i` (linear kernel only).
     n_iter_ : int
         SMO steps taken.
+    converged_ : bool
+        ``False`` if ``max_iter`` steps ran before the KKT gap fell below ``tol``
+        (a :class:`~mlmath.ConvergenceWarning` is then issued).
 
     Notes
     -----
@@ -242,7 +288,13 @@ class SVM:
         """
         X = as_matrix(X, "X")
         y = _check_labels(y, X.shape[0])
-        K = self._kernel(X, X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            K = self._kernel(X, X)
+        if not np.all(np.isfinite(K)):
+            raise ValueError(
+                "the kernel matrix of `X` overflows (entries too large): "
+                "standardise `X` first"
+            )
         alpha, C = np.zeros(X.shape[0]), self.C
         grad = -np.ones(X.shape[0])  # gradient of 1/2 a'Qa - sum(a), i.e. -(1 - Qa)
         diag = np.diag(K)
@@ -263,17 +315,27 @@ class SVM:
             alpha[i] += y[i] * t
             alpha[j] -= y[j] * t
             grad += t * y * (K[:, i] - K[:, j])
-        self.n_iter_ = it
+        else:
+            warn_not_converged(
+                f"SVM: SMO stopped at max_iter={self.max_iter} with KKT gap "
+                f"{gap.max():.3g} > tol={self.tol:g}; increase `max_iter`"
+            )
+        self.n_iter_, self.converged_ = it, bool(gap.max() < self.tol)
         self.alpha_ = np.clip(alpha, 0.0, C)
         self.b_ = self._bias(y, grad, up, low)
-        self.support_ = np.flatnonzero(self.alpha_ > 1e-8 * C)
+        self.support_ = np.flatnonzero(self.alpha_ > self._sv_threshold())
         self._X_sv, self._coef = X[self.support_], (self.alpha_ * y)[self.support_]
         if self.kernel == "linear":
             self.w_ = self._coef @ self._X_sv
         return self
 
+    def _sv_threshold(self) -> float:
+        return 1e-8 * float(self.alpha_.max())
+
     def _bias(self, y, grad, up, low) -> float:
-        free = (self.alpha_ > 1e-8 * self.C) & (self.alpha_ < self.C * (1 - 1e-8))
+        free = (self.alpha_ > self._sv_threshold()) & (
+            self.alpha_ < self.C * (1 - 1e-8)
+        )
         if free.any():  # y_s f(x_s) = 1  <=>  b = -y_s * grad_s
             return float(np.mean(-y[free] * grad[free]))
         score = -y * grad
@@ -391,9 +453,39 @@ def _check_lasso(A, b, lam, rho, max_iter, abstol, reltol):
 
 def _factor(G: np.ndarray | None, A: np.ndarray, rho: float):
     """Cholesky factor for the x-update; ``G = A'A`` (d x d) or, for wide A, n x n."""
-    if G is not None:
-        return sla.cho_factor(G + rho * np.eye(G.shape[0]), check_finite=False)
-    return sla.cho_factor(np.eye(A.shape[0]) + (A @ A.T) / rho, check_finite=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        M = G + rho * np.eye(G.shape[0]) if G is not None else (
+            np.eye(A.shape[0]) + (A @ A.T) / rho
+        )
+    try:
+        if not np.all(np.isfinite(M)):
+            raise sla.LinAlgError
+        return sla.cho_factor(M, check_finite=False)
+    except sla.LinAlgError:
+        raise ValueError(
+            f"cannot factor A'A + rho I with rho={rho:.3g}: `A` is too large (its "
+            "products overflow; rescale `A` and `b`) or `rho` too small relative to "
+            "A'A; use a larger `rho`"
+        ) from None
+
+
+def _check_finite_iterate(x: np.ndarray, rho: float) -> None:
+    if not np.all(np.isfinite(x)):
+        raise FloatingPointError(
+            f"ADMM diverged (rho={rho:.3g}): rescale `A` and `b`, or change `rho`"
+        )
+
+
+def _result(z, hist, converged: bool, rho: float, max_iter: int) -> ADMMResult:
+    """Pack the history; warn if the run stopped at ``max_iter``."""
+    if not converged:
+        warn_not_converged(
+            f"ADMM stopped at max_iter={max_iter} before the residuals met their "
+            "tolerances; increase `max_iter` or loosen `abstol`/`reltol`",
+            stacklevel=4,
+        )
+    hist = np.array(hist, dtype=float).reshape(-1, 4)
+    return ADMMResult(z, len(hist), converged, *hist.T, rho=float(rho))
 
 
 def _cho_solve(factor, q: np.ndarray) -> np.ndarray:
@@ -485,7 +577,15 @@ def admm_lasso(
     ------
     ValueError
         If shapes do not match, ``lam < 0``, ``rho <= 0``, a tolerance is out of range
-        or ``over_relaxation`` is not in (0, 2).
+        or ``over_relaxation`` is not in (0, 2), or :math:`A^\top A + \rho I` cannot
+        be factored (overflow, or ``rho`` too small).
+    FloatingPointError
+        If the iterates overflow (the message names ``rho`` and the scaling).
+
+    Warns
+    -----
+    ConvergenceWarning
+        If ``max_iter`` is reached (``converged`` is then ``False``).
 
     Notes
     -----
@@ -528,13 +628,15 @@ def admm_lasso(
         low_inclusive=False,
         high_inclusive=False,
     )
+    adaptive_rho = check_bool(adaptive_rho, "adaptive_rho")
     d = A.shape[1]
     z = np.zeros(d) if z0 is None else as_vector(z0, "z0")
     if z.size != d:
         raise ValueError(f"`z0` must have shape ({d},), got {z.shape}")
-    u, Atb, G = np.zeros(d), A.T @ b, _gram(A)
+    with np.errstate(over="ignore", invalid="ignore"):
+        u, Atb, G = np.zeros(d), A.T @ b, _gram(A)
     factor = _factor(G, A, rho)
-    hist = np.empty((max_iter, 4))
+    hist = []
     converged = False
     for k in range(max_iter):
         x = _x_update(A, factor, rho, Atb + rho * (z - u))
@@ -542,24 +644,28 @@ def admm_lasso(
         z_old = z
         z = _soft_threshold(x_hat + u, lam / rho)
         u = u + x_hat - z
+        _check_finite_iterate(x_hat + u, rho)
         r, s = _norm(x - z), rho * _norm(z - z_old)
         size_x, size_y = max(_norm(x), _norm(z)), rho * _norm(u)
-        hist[k] = (
-            r,
-            s,
-            np.sqrt(d) * abstol + reltol * size_x,
-            (np.sqrt(d) * abstol + reltol * size_y),
+        hist.append(
+            (
+                r,
+                s,
+                np.sqrt(d) * abstol + reltol * size_x,
+                (np.sqrt(d) * abstol + reltol * size_y),
+            )
         )
-        if r < hist[k, 2] and s < hist[k, 3]:
+        if r < hist[k][2] and s < hist[k][3]:
             converged = True
             break
         if adaptive_rho and k % 10 == 0 and r > 0 and s > 0 and size_x > 0:
-            new_rho = rho * np.sqrt((r / size_x) / (s / size_y))
+            # at most a factor 100 per update: a warm start can give s ~ 1e-16
+            ratio = np.sqrt((r / size_x) / (s / size_y))
+            new_rho = rho * min(max(ratio, 1e-2), 1e2)
             if not rho / 5 <= new_rho <= 5 * rho:
                 u, rho = u * (rho / new_rho), new_rho
                 factor = _factor(G, A, rho)
-    hist = hist[: k + 1]
-    return ADMMResult(z, k + 1, converged, *hist.T, rho=float(rho))
+    return _result(z, hist, converged, rho, max_iter)
 
 
 def consensus_admm_lasso(
@@ -646,15 +752,17 @@ def consensus_admm_lasso(
     K = check_scalar(n_workers, "n_workers", low=1, high=A.shape[0], integer=True)
     d = A.shape[1]
     blocks = np.array_split(np.arange(A.shape[0]), K)
-    shards = [(A[rows], A[rows].T @ b[rows]) for rows in blocks]
+    with np.errstate(over="ignore", invalid="ignore"):
+        shards = [(A[rows], A[rows].T @ b[rows]) for rows in blocks]
     factors = [_factor(_gram(Ak), Ak, rho) for Ak, _ in shards]
     X, U, z = np.zeros((K, d)), np.zeros((K, d)), np.zeros(d)
-    hist = np.empty((max_iter, 4))
+    hist = []
     converged = False
-    for it in range(max_iter):
+    for _ in range(max_iter):
         for k, ((Ak, Atbk), fk) in enumerate(zip(shards, factors, strict=True)):
             X[k] = _x_update(Ak, fk, rho, Atbk + rho * (z - U[k]))
         z_old = z
+        _check_finite_iterate(X, rho)
         z = _soft_threshold((X + U).mean(axis=0), lam / (K * rho))
         U += X - z
         r = np.linalg.norm(X - z)
@@ -663,12 +771,11 @@ def consensus_admm_lasso(
             np.linalg.norm(X), np.sqrt(K) * np.linalg.norm(z)
         )
         eps_dual = np.sqrt(K * d) * abstol + reltol * rho * np.linalg.norm(U)
-        hist[it] = r, s, eps_pri, eps_dual
+        hist.append((r, s, eps_pri, eps_dual))
         if r < eps_pri and s < eps_dual:
             converged = True
             break
-    hist = hist[: it + 1]
-    return ADMMResult(z, it + 1, converged, *hist.T, rho=float(rho))
+    return _result(z, hist, converged, rho, max_iter)
 
 
 def lasso_path(
@@ -730,7 +837,10 @@ def lasso_path(
         eps = check_scalar(
             eps, "eps", low=0, high=1, low_inclusive=False, high_inclusive=False
         )
-        lam_max = float(np.max(np.abs(A.T @ b))) if b.size == A.shape[0] else 1.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            lam_max = float(np.max(np.abs(A.T @ b))) if b.size == A.shape[0] else 1.0
+        if not np.isfinite(lam_max):
+            raise ValueError("`A` and `b` are too large: A'b overflows; rescale them")
         lams = lam_max * np.geomspace(1.0, eps, n_lams)
     lams = np.sort(as_vector(lams, "lams"))[::-1]
     if lams[-1] < 0:

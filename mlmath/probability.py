@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import (
+    as_array,
     as_matrix,
     as_vector,
     check_probability_vector,
     check_rng,
     check_same_shape,
     check_scalar,
+    warn_not_converged,
 )
 
 __all__ = [
@@ -89,7 +91,8 @@ def entropy(p, base: float = 2) -> float:
     p = check_probability_vector(p, "p")
     base = _check_base(base)
     nz = p > 0
-    return float(-np.sum(p[nz] * np.log(p[nz])) / np.log(base))
+    h = float(-np.sum(p[nz] * np.log(p[nz])))
+    return min(max(h, 0.0), float(np.log(p.size))) / float(np.log(base))
 
 
 def cross_entropy(p, q, base: float = 2) -> float:
@@ -183,12 +186,14 @@ def kl_divergence(p, q, base: float = 2) -> float:
     nz = p > 0
     if np.any(q[nz] == 0):
         return float("inf")
-    return float(np.sum(p[nz] * np.log(p[nz] / q[nz])) / np.log(base))
+    # log p - log q, not log(p / q): the ratio overflows when q is below 1e-308 p
+    kl = float(np.sum(p[nz] * (np.log(p[nz]) - np.log(q[nz]))))
+    return max(kl, 0.0) / float(np.log(base))
 
 
 def _check_gaussian(mu, log_var) -> tuple[np.ndarray, np.ndarray]:
-    mu = np.atleast_1d(as_vector(np.atleast_1d(mu), "mu"))
-    log_var = as_vector(np.atleast_1d(log_var), "log_var")
+    mu = as_vector(np.atleast_1d(as_array(mu, "mu")), "mu")
+    log_var = as_vector(np.atleast_1d(as_array(log_var, "log_var")), "log_var")
     check_same_shape(mu, log_var, "mu", "log_var")
     return mu, log_var
 
@@ -314,7 +319,10 @@ def squared_distances(X) -> np.ndarray:
     Notes
     -----
     The trick loses relative accuracy for points much closer together than their
-    norms; ``scipy.spatial.distance.pdist`` computes differences directly.
+    norms; ``scipy.spatial.distance.pdist`` computes differences directly. Here the
+    points are first centred and divided by their largest coordinate (and the
+    result multiplied back), so a common shift of all points changes nothing and
+    coordinates near 1e200 or 1e-200 neither overflow nor underflow.
 
     Examples
     --------
@@ -323,7 +331,7 @@ def squared_distances(X) -> np.ndarray:
            [ 25.,   0.,  25.],
            [100.,  25.,   0.]])
     """
-    X = as_matrix(X, "X")
+    X, scale = _centre_and_scale(as_matrix(X, "X"))
     sq = np.einsum("ij,ij->i", X, X)
     D = X @ X.T
     D *= -2.0
@@ -331,7 +339,26 @@ def squared_distances(X) -> np.ndarray:
     D += sq[None, :]
     np.maximum(D, 0.0, out=D)  # round-off can make tiny distances negative
     np.fill_diagonal(D, 0.0)
+    if scale != 1.0:
+        with np.errstate(over="ignore"):  # inf only where the true value overflows
+            D *= scale
+            D *= scale
     return D
+
+
+def _centre_and_scale(X: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(X - mean) / s`` with entries in [-1, 1], and ``s`` (1 if nothing to do)."""
+    big = float(np.max(np.abs(X)))
+    if big == 0.0:
+        return X, 1.0
+    Y = X / big
+    Y = Y - Y.mean(axis=0)
+    spread = float(np.max(np.abs(Y)))
+    if spread == 0.0:
+        return Y, 1.0
+    if 1e-100 < big * spread < 1e100:  # the common case: centring is enough
+        return Y * big, 1.0
+    return Y / spread, big * spread
 
 
 def calibrate_perplexity(
@@ -371,13 +398,22 @@ def calibrate_perplexity(
     Raises
     ------
     ValueError
-        If ``sq_dists`` is not square or has negative entries, or ``perplexity``
-        is not in (1, n - 1).
+        If ``sq_dists`` is not square or has negative entries, or ``perplexity``,
+        ``tol`` or ``max_iter`` is out of range.
+
+    Warns
+    -----
+    ConvergenceWarning
+        If some rows did not reach ``tol`` in ``max_iter`` steps (for example a
+        point whose distances to all others are equal: its perplexity is n - 1
+        whatever :math:`\beta_i`).
 
     Notes
     -----
     The entropy :math:`H(P_i)` decreases monotonically in :math:`\beta_i`, so
-    bisection always converges. Each step costs :math:`O(n^2)`.
+    bisection converges. It starts from :math:`\beta_i = 1`, or from the
+    reciprocal of the row's mean distance when that is far from 1 (so the scale of
+    the data does not matter). Each step costs :math:`O(n^2)`.
 
     Examples
     --------
@@ -400,6 +436,8 @@ def calibrate_perplexity(
     perplexity = check_scalar(
         perplexity, "perplexity", low=1, high=n - 1, low_inclusive=False
     )
+    tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
+    max_iter = check_scalar(max_iter, "max_iter", low=1, integer=True)
     target = np.log(perplexity)
     # Subtracting each row's smallest off-diagonal distance changes no p_{j|i}
     # but keeps exp() from underflowing for far-away points.
@@ -407,7 +445,7 @@ def calibrate_perplexity(
     np.fill_diagonal(D, np.inf)
     D -= D.min(axis=1, keepdims=True)
     np.fill_diagonal(D, 0.0)
-    beta = np.ones(n)
+    beta = _initial_beta(D)
     lo, hi = np.zeros(n), np.full(n, np.inf)
     active = np.arange(n)
     for _ in range(max_iter):
@@ -426,10 +464,29 @@ def calibrate_perplexity(
         active = active[~done]
         if active.size == 0:
             break
+    else:
+        warn_not_converged(
+            f"calibrate_perplexity: {active.size} of {n} rows did not reach "
+            f"perplexity {perplexity:g} within tol={tol:g} in max_iter={max_iter} "
+            "steps (duplicate points, or a perplexity the distances cannot give)"
+        )
     P = np.exp(-beta[:, None] * D)
     np.fill_diagonal(P, 0.0)
     P /= P.sum(axis=1, keepdims=True)
     return P, beta
+
+
+def _initial_beta(D: np.ndarray) -> np.ndarray:
+    """Start of the bisection: 1 (as scikit-learn), or 1 / mean row distance.
+
+    The second when the mean is far from 1, so data at scale 1e40 or 1e-40 need no
+    extra bisection steps.
+    """
+    with np.errstate(over="ignore"):
+        mean = D.sum(axis=1) / max(D.shape[0] - 1, 1)
+    far = (mean > 1e6) | ((mean < 1e-6) & (mean > 0))
+    beta = np.divide(1.0, mean, out=np.ones_like(mean), where=far)
+    return np.where(np.isfinite(beta) & (beta > 0), beta, 1.0)
 
 
 def joint_probabilities(X, perplexity: float = 30.0) -> np.ndarray:
@@ -499,7 +556,8 @@ def tsne_gradient(Y, P, *, exaggeration: float = 1.0) -> tuple[float, np.ndarray
     Raises
     ------
     ValueError
-        If the shapes do not fit.
+        If the shapes do not fit, ``P`` is not a joint distribution (non-negative,
+        summing to 1), or ``exaggeration`` is not positive.
 
     Notes
     -----
@@ -523,6 +581,14 @@ def tsne_gradient(Y, P, *, exaggeration: float = 1.0) -> tuple[float, np.ndarray
     n = Y.shape[0]
     if P.shape != (n, n):
         raise ValueError(f"`P` must have shape ({n}, {n}) to match `Y`, got {P.shape}")
+    if np.any(P < 0) or not abs(float(P.sum()) - 1.0) <= 1e-6:
+        raise ValueError(
+            "`P` must be a joint distribution (non-negative entries summing to 1), "
+            f"got sum {float(P.sum())!r} and minimum {float(P.min())!r}"
+        )
+    exaggeration = check_scalar(
+        exaggeration, "exaggeration", low=0, low_inclusive=False
+    )
     W = 1.0 / (1.0 + squared_distances(Y))
     np.fill_diagonal(W, 0.0)
     Q = W / W.sum()
@@ -534,12 +600,15 @@ def tsne_gradient(Y, P, *, exaggeration: float = 1.0) -> tuple[float, np.ndarray
     return float(kl), grad
 
 
-def _pca_init(X: np.ndarray, m: int) -> np.ndarray:
-    Xc = X - X.mean(axis=0)
+def _pca_init(X: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    Xc, _ = _centre_and_scale(X)
     U, s, _ = np.linalg.svd(Xc, full_matrices=False)
     U = U[:, :m] * np.sign(U[0, :m] + (U[0, :m] == 0))  # fix the sign of each axis
     Y = U * s[:m]
-    return Y / np.std(Y[:, 0]) * 1e-4
+    spread = np.std(Y[:, 0])
+    if not spread > 1e-12 * np.max(np.abs(Xc), initial=0.0) or spread == 0:
+        return 1e-4 * rng.standard_normal(Y.shape)  # no spread: random start
+    return Y / spread * 1e-4
 
 
 def _descend(
@@ -623,7 +692,8 @@ def tsne(
         Start from the leading principal components (scaled to standard deviation
         1e-4) or from :math:`N(0, 10^{-8} I)`.
     seed : numpy.random.Generator, int or None
-        Used by ``init="random"``; the PCA start is deterministic.
+        Used by ``init="random"`` (and by the PCA start when the data have no
+        spread, e.g. identical rows); the PCA start is otherwise deterministic.
 
     Returns
     -------
@@ -634,6 +704,8 @@ def tsne(
     ------
     ValueError
         If an argument is out of range (names it).
+    FloatingPointError
+        If the descent diverges (names ``learning_rate``).
 
     Notes
     -----
@@ -700,10 +772,17 @@ def tsne(
                 f"`n_components` must be at most min(n, d) = {min(X.shape)} for "
                 f'init="pca", got {m}'
             )
-        Y = _pca_init(X, m)
+        Y = _pca_init(X, m, rng)
     else:
         Y = 1e-4 * rng.standard_normal((n, m))
-    return _descend(Y, P, eta, alpha, n_exag, n_iter)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Y = _descend(Y, P, eta, alpha, n_exag, n_iter)
+    if not np.all(np.isfinite(Y)):
+        raise FloatingPointError(
+            "t-SNE diverged (the embedding overflowed): reduce `learning_rate` or "
+            "`early_exaggeration`"
+        )
+    return Y
 
 
 def _gaussian_kl_full(m0, S0, m1, S1) -> float:

@@ -329,7 +329,7 @@ def test_bayes_opt_errors():
         bayes_opt(objective, 3.0)
     with pytest.raises(ValueError, match="`x_init`"):
         bayes_opt(objective, (0, 5), x_init=[6.0])
-    with pytest.raises(ValueError, match="`objective` returned"):
+    with pytest.raises(ValueError, match="`objective` must return a finite number"):
         bayes_opt(lambda x: np.nan, (0, 5), n_iter=1, seed=0)
     with pytest.raises(TypeError, match="callable"):
         bayes_opt(3.0, (0, 5))

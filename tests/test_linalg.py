@@ -15,6 +15,7 @@ from scipy import signal
 from scipy.spatial.distance import cosine as scipy_cosine_distance
 
 from mlmath import (
+    ConvergenceWarning,
     MatrixFactorization,
     als_update,
     conv_output_size,
@@ -277,7 +278,7 @@ def test_pagerank_is_a_probability_vector(n, seed, damping):
 
 
 def test_pagerank_warns_when_not_converged():
-    with pytest.warns(RuntimeWarning, match="did not reach tol"):
+    with pytest.warns(ConvergenceWarning, match="did not reach tol"):
         _, residuals = pagerank(PAGES4, max_iter=3)
     assert residuals.size == 3
     with warnings.catch_warnings():

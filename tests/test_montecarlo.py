@@ -12,6 +12,7 @@ from scipy.optimize import approx_fprime
 
 from mlmath import (
     AffineFlow,
+    ConvergenceWarning,
     TanhFlow,
     effective_sample_size,
     importance_sampling,
@@ -220,8 +221,8 @@ def test_affine_flow_errors():
         AffineFlow([[1.0, 2.0], [2.0, 4.0]], [0.0, 0.0])
     with pytest.raises(ValueError, match=r"`a` must have shape \(2, 2\)"):
         AffineFlow(np.eye(3), [0.0, 0.0])
-    with pytest.raises(ValueError, match="`b` must be a scalar"):
-        AffineFlow(2.0, [1.0, 2.0])
+    with pytest.raises(ValueError, match="`a` must be non-zero"):
+        AffineFlow(0.0, [1.0, 2.0])
     with pytest.raises(ValueError, match="`x` must have last dimension 2"):
         AffineFlow(np.eye(2), [0.0, 0.0]).log_prob(np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"`n` must be in \[1"):
@@ -430,7 +431,7 @@ def test_coupling_flow_fit_learns_the_moons_and_reports_convergence():
 
     x = _moons(200, np.random.default_rng(0))
     gauss = stats.multivariate_normal(x.mean(axis=0), np.cov(x.T, bias=True))
-    with pytest.warns(UserWarning, match="without converging"):
+    with pytest.warns(ConvergenceWarning, match="without converging"):
         flow = AffineCouplingFlow(n_layers=4, n_hidden=6, rng=0).fit(x, maxiter=40)
     assert not flow.converged_ and flow.n_iter_ == 40
     assert flow.nll_ < -gauss.logpdf(x).mean() - 0.2
@@ -469,7 +470,7 @@ def test_coupling_flow_page_fit_keeps_improving_after_its_budget():
     second = np.column_stack([1 - np.cos(theta), 0.5 - np.sin(theta)])
     x = np.where(upper[:, None], first, second) + 0.1 * rng.standard_normal((300, 2))
     flow = AffineCouplingFlow(n_layers=4, n_hidden=8, rng=0)
-    with pytest.warns(UserWarning, match="raise `maxiter`"):
+    with pytest.warns(ConvergenceWarning, match="raise `maxiter`"):
         flow.fit(x, maxiter=100)
     assert not flow.converged_
     nll_page = flow.nll_
@@ -484,3 +485,10 @@ def test_coupling_flow_reports_no_fit_before_fitting():
 
     flow = AffineCouplingFlow(n_layers=1, n_hidden=2, rng=0)
     assert flow.converged_ is False and flow.n_iter_ == 0 and flow.nll_ is None
+
+def test_affine_flow_scalar_scale_acts_on_every_coordinate():
+    """The docstring's promise: a scalar ``a`` with a vector ``b`` is ``a I``."""
+    scalar, matrix = AffineFlow(2.0, [1.0, -1.0]), AffineFlow(2 * np.eye(2), [1, -1])
+    z = np.array([[0.5, 1.0], [-1.0, 2.0]])
+    np.testing.assert_allclose(scalar.forward(z), matrix.forward(z))
+    np.testing.assert_allclose(scalar.log_prob(z), matrix.log_prob(z))
