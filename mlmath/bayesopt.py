@@ -1227,17 +1227,19 @@ def bayes_opt_refit(
         n_init = check_scalar(n_init, "n_init", low=2, integer=True)
         X = rng.uniform(box[:, 0], box[:, 1], size=(n_init, d))
     else:
-        X = as_array(x_init, "x_init").reshape(-1, d)
+        X = _check_x_init(x_init, d)
         if len(X) < 2:
             raise ValueError(f"`x_init` must hold at least 2 points, got {len(X)}")
         if np.any((X < box[:, 0]) | (X > box[:, 1])):
             raise ValueError("`x_init` must lie inside `bounds`")
 
     def evaluate(x):
-        value = objective(float(x[0]) if d == 1 else x.copy())
-        if not np.isfinite(value):
-            raise ValueError(f"`objective` returned {value!r} at x = {x}")
-        return float(value)
+        try:
+            return as_result_scalar(
+                objective(float(x[0]) if d == 1 else x.copy()), "objective"
+            )
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{err} at x = {x}") from None
 
     y = [evaluate(x) for x in X]
     X, fits = list(X), []

@@ -787,21 +787,33 @@ def numerical_hessian(
     h = check_scalar(h, "h", low=0, low_inclusive=False)
     n = x.size
     eye = np.eye(n) * h
+    not_finite = ValueError(
+        "`f` returned NaN or infinity within `h` of `x` (each point x +- h e_i "
+        "+- h e_j is evaluated); choose a smaller `h` or a point inside the domain"
+    )
+
+    def value(point: np.ndarray) -> float:
+        try:
+            out = _scalar(f, point)
+        except ValueError as err:
+            if "must return a finite number" in str(err):  # NaN or inf: say where
+                raise not_finite from None
+            raise
+        return out
+
     H = np.empty((n, n))
-    for i in range(n):
-        for j in range(i, n):
-            ei, ej = eye[i], eye[j]
-            H[i, j] = H[j, i] = (
-                _scalar(f, x + ei + ej)
-                - _scalar(f, x + ei - ej)
-                - _scalar(f, x - ei + ej)
-                + _scalar(f, x - ei - ej)
-            ) / (4 * h * h)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for i in range(n):
+            for j in range(i, n):
+                ei, ej = eye[i], eye[j]
+                H[i, j] = H[j, i] = (
+                    value(x + ei + ej)
+                    - value(x + ei - ej)
+                    - value(x - ei + ej)
+                    + value(x - ei - ej)
+                ) / (4 * h * h)
     if not np.all(np.isfinite(H)):
-        raise ValueError(
-            "`f` returned NaN or infinity within `h` of `x` (each point x +- h e_i "
-            "+- h e_j is evaluated); choose a smaller `h` or a point inside the domain"
-        )
+        raise not_finite
     return H
 
 
@@ -868,7 +880,7 @@ def gradient_descent(
     path = np.empty((n_iter + 1, x.size))
     path[0] = x
     for t in range(n_iter):
-        g = np.asarray(grad(path[t]), dtype=float)
+        g = as_float_array(grad(path[t]), "grad")
         if g.shape != x.shape:
             raise ValueError(
                 f"`grad` must return an array of shape {x.shape}, got {g.shape}"
@@ -956,7 +968,7 @@ def attention_gradients(
     array([[0.6698],
            [0.3302]])
     >>> gQ.round(4)
-    array([[-1.5639,  1.5639]])
+    array([[-1.564,  1.564]])
     """
     _, P = scaled_dot_product_attention(Q, K, V, mask=mask)
     Q, K, V = (

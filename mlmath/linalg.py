@@ -933,9 +933,9 @@ def im2col2d(
 
 
 def _image_and_kernel(x: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray, bool]:
-    plain = np.ndim(x) == 2 and np.ndim(kernel) == 2
+    x, kernel = as_array(x, "x"), as_array(kernel, "kernel")
+    plain = x.ndim == 2 and kernel.ndim == 2
     x = _image(x)
-    kernel = as_array(kernel, "kernel")
     if kernel.ndim == 2:
         kernel = kernel[None, None]
     if kernel.ndim != 4:

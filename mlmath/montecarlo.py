@@ -772,7 +772,7 @@ def control_variates(f_values, g_values, g_mean) -> CVResult:
             f"(the length of `f_values`), got shape {np.shape(g_values)}"
         )
     n, k = g.shape
-    gamma = as_array(np.atleast_1d(np.asarray(g_mean, dtype=float)), "g_mean", ndim=1)
+    gamma = np.atleast_1d(as_array(g_mean, "g_mean"))
     if gamma.shape != (k,):
         raise ValueError(
             f"`g_mean` must be a number or an array of shape ({k},), got shape "

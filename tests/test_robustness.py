@@ -108,6 +108,24 @@ BAD_NUMBERS = {
 BAD_CALLABLES = {"int": 1, "string": "f", "none": None}
 
 LASSO = {"A": RNG.normal(size=(6, 3)), "b": RNG.normal(size=6)}
+IMG = np.arange(16.0).reshape(4, 4) % 5
+KER = np.array([[1.0, -1.0], [0.5, 2.0]])
+ATTN = {
+    "Q": [[1.0, 0.0]],
+    "K": [[1.0, 0.0], [0.0, 1.0]],
+    "V": [[1.0], [2.0]],
+    "grad_output": [[1.0]],
+}
+ELBO = {
+    "x": [1.0, 2.0],
+    "W": [[1.0], [0.5]],
+    "bias": [0.0, 0.0],
+    "q_mean": [0.0],
+    "q_cov": [[1.0]],
+}
+CV_G = np.column_stack([np.linspace(0, 1, 6), np.linspace(0, 1, 6) ** 2])
+FLOW2 = RNG.normal(size=(12, 2))
+SVM_FIT = M.SVM(1.0).fit(SVM_X, SVM_Y)
 GP = {"X_train": np.array([[0.0], [1.0], [2.0]]), "y_train": np.array([0.0, 1.0, 0.5])}
 
 
@@ -174,6 +192,39 @@ BAD_INPUT: dict[str, Case] = {
         {"lr": 0.01, "reg": 0.01, "n_factors": 2, "seed": 0},
         valid={"ratings": {"nan"}, "seed": {"none"}},
     ),
+    "projection_matrix": Case(
+        lambda Y: M.projection_matrix(Y), {"Y": [[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]}
+    ),
+    "conv_output_size": Case(
+        lambda n, kernel_size, stride=1, padding=0: M.conv_output_size(
+            n, kernel_size, stride, padding
+        ),
+        numbers={"n": 5, "kernel_size": 3, "stride": 2, "padding": 1},
+    ),
+    "im2col2d": Case(
+        lambda x, stride=1, padding=0: M.im2col2d(x, (2, 2), stride, padding),
+        {"x": IMG},
+        {"stride": 1, "padding": 1},
+        valid={"x": {"ndim+1"}},  # (4, 4, 1) is a 4-channel image of width 1
+    ),
+    "cross_correlate2d": Case(
+        lambda x, kernel, stride=1, padding=0: M.cross_correlate2d(
+            x, kernel, stride, padding
+        ),
+        {"x": IMG, "kernel": KER},
+        {"stride": 1, "padding": 1},
+    ),
+    "convolve2d": Case(
+        lambda x, kernel, stride=1, padding=0: M.convolve2d(x, kernel, stride, padding),
+        {"x": IMG, "kernel": KER},
+        {"stride": 2, "padding": 0},
+    ),
+    "als_update": Case(
+        lambda ratings, fixed, reg=0.1: M.als_update(ratings, fixed, reg),
+        {"ratings": [[5.0, 3.0], [1.0, 4.0]], "fixed": [[1.0], [2.0]]},
+        {"reg": 0.1},
+        valid={"ratings": {"nan"}},
+    ),
     # -------------------------------------------------------------- calculus
     "numerical_gradient": Case(
         lambda x, h=1e-5, f=np.sum: M.numerical_gradient(f, x, h),
@@ -214,6 +265,24 @@ BAD_INPUT: dict[str, Case] = {
         {"X": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]},
         {"learning_rate": 0.1, "momentum": 0.9, "weight_decay": 0.0},
     ),
+    "numerical_hessian": Case(
+        lambda x, h=1e-4, f=lambda v: float(v @ v): M.numerical_hessian(f, x, h),
+        {"x": [1.0, 2.0]},
+        {"h": 1e-4},
+        callables=("f",),
+    ),
+    "gradient_descent": Case(
+        lambda x0, learning_rate=0.1, n_iter=3, grad=lambda v: 2 * v: (
+            M.gradient_descent(grad, x0, learning_rate, n_iter)
+        ),
+        {"x0": [1.0, 2.0]},
+        {"learning_rate": 0.1, "n_iter": 3},
+        callables=("grad",),
+    ),
+    "attention_gradients": Case(
+        lambda Q, K, V, grad_output: M.attention_gradients(Q, K, V, grad_output),
+        ATTN,
+    ),
     # ---------------------------------------------------------- optimization
     "solve_equality_qp": Case(
         lambda P, q, A, b: M.solve_equality_qp(P, q, A, b),
@@ -243,6 +312,9 @@ BAD_INPUT: dict[str, Case] = {
     "lasso_path": Case(
         lambda A, b, lams=(1.0, 0.1): M.lasso_path(A, b, lams),
         {**LASSO, "lams": [1.0, 0.1]},
+    ),
+    "svm_duality_gap": Case(
+        lambda X, y: M.svm_duality_gap(SVM_FIT, X, y), {"X": SVM_X, "y": SVM_Y}
     ),
     # ----------------------------------------------------------- probability
     "entropy": Case(
@@ -301,6 +373,13 @@ BAD_INPUT: dict[str, Case] = {
         {"X": X20[:8]},
         {"perplexity": 3.0, "learning_rate": 10.0, "early_exaggeration": 4.0},
     ),
+    "linear_gaussian_elbo": Case(
+        lambda x, W, bias, q_mean, q_cov, noise_var=0.5: M.linear_gaussian_elbo(
+            x, W, bias, noise_var, q_mean, q_cov
+        ),
+        ELBO,
+        {"noise_var": 0.5},
+    ),
     # ------------------------------------------------------------ montecarlo
     "mc_integrate": Case(
         lambda a, b, n=100, f=np.sin: M.mc_integrate(f, a, b, n, rng=0),
@@ -330,6 +409,20 @@ BAD_INPUT: dict[str, Case] = {
         lambda x, n_layers=1: M.TanhFlow(n_layers).fit(x, maxiter=3),
         {"x": FLOW_X[:10]},
         {"n_layers": 1},
+    ),
+    "control_variates": Case(
+        lambda f_values, g_values, g_mean: M.control_variates(
+            f_values, g_values, g_mean
+        ),
+        {"f_values": np.exp(CV_G[:, 0]), "g_values": CV_G, "g_mean": [0.5, 1 / 3]},
+    ),
+    "AffineCouplingFlow": Case(
+        lambda x, n_layers=1, n_hidden=2, rng=0, maxiter=3, tol=1e-7: (
+            M.AffineCouplingFlow(n_layers, n_hidden, rng).fit(x, maxiter, tol)
+        ),
+        {"x": FLOW2},
+        {"n_layers": 1, "n_hidden": 2, "rng": 0, "maxiter": 3, "tol": 1e-7},
+        valid={"rng": {"none"}},
     ),
     # -------------------------------------------------------------- networks
     "common_neighbors": Case(
@@ -427,6 +520,45 @@ BAD_INPUT: dict[str, Case] = {
         {"n_iter": 0},
         callables=("objective",),
     ),
+    "matern52_kernel": Case(
+        lambda X1, X2, length_scale=1.0, variance=1.0: M.matern52_kernel(
+            X1, X2, length_scale, variance
+        ),
+        {"X1": [[0.0], [1.0]], "X2": [[0.5]]},
+        {"length_scale": 1.0, "variance": 1.0},
+        valid={"X1": {"0-d"}, "X2": {"0-d"}},
+    ),
+    "gp_predict": Case(
+        lambda X_train, y_train, X_test, length_scale=1.0, variance=1.0, noise=0.1: (
+            M.gp_predict(
+                X_train,
+                y_train,
+                X_test,
+                M.GPHyperparameters(length_scale, variance, noise, 0.0),
+            )
+        ),
+        {**GP, "X_test": [[0.5]]},
+        {"length_scale": 1.0, "variance": 1.0, "noise": 0.1},
+        valid={"X_test": {"0-d"}},
+    ),
+    "fit_gp_multistart": Case(
+        lambda X_train, y_train, starts, max_iter=50: M.fit_gp_multistart(
+            X_train, y_train, starts=starts, max_iter=max_iter
+        ),
+        {**GP, "starts": [[1.0, 1.0, 0.1]]},
+        {"max_iter": 50},
+    ),
+    "bayes_opt_refit": Case(
+        lambda x_init, n_iter=0, xi=0.01, seed=0, objective=lambda x: float(
+            x.sum()
+        ): M.bayes_opt_refit(
+            objective, [(0.0, 1.0), (0.0, 1.0)], n_iter, seed, x_init=x_init, xi=xi
+        ),
+        {"x_init": [[0.2, 0.3], [0.5, 0.5]]},
+        {"n_iter": 0, "xi": 0.01, "seed": 0},
+        valid={"seed": {"none"}},
+        callables=("objective",),
+    ),
 }
 
 # result containers and the warning class: checked through what produces them
@@ -438,6 +570,7 @@ PRODUCED_BY = {
     "GPHyperparameters": "fit_gp_hyperparameters",
     "BayesOptResult": "bayes_opt",
     "ConvergenceWarning": "pagerank",
+    "CVResult": "control_variates",
 }
 
 # numbers whose bad values are legitimately accepted, by name (any argument)
@@ -455,6 +588,11 @@ INTEGER_ARGS = {
     "axis",
     "seed",
     "rng",
+    "kernel_size",
+    "stride",
+    "padding",
+    "n_hidden",
+    "maxiter",
 }
 
 
@@ -655,6 +793,93 @@ def test_matrix_factorization_is_finite_and_reproducible(R, seed):
     np.testing.assert_array_equal(first, again)
 
 
+@covers("projection_matrix")
+@FAST
+@given(
+    arrays(float, (4, 2), elements=st.floats(-10, 10)).filter(
+        lambda Y: np.linalg.svd(Y, compute_uv=False)[-1] > 1e-2
+    ),
+    st.lists(exponent, min_size=2, max_size=2),
+)
+def test_projection_is_idempotent_and_depends_on_the_span_only(Y, exps):
+    P = M.projection_matrix(Y)
+    np.testing.assert_allclose(P, P.T, atol=1e-12)
+    np.testing.assert_allclose(P @ P, P, atol=1e-10)
+    np.testing.assert_allclose(P @ Y, Y, atol=1e-9 * (1 + np.abs(Y).max()))
+    assert np.trace(P) == pytest.approx(2.0)
+    np.testing.assert_allclose(P, Y @ np.linalg.pinv(Y), atol=1e-9)
+    rescaled = Y * 10.0 ** np.array(exps, dtype=float)  # same span
+    np.testing.assert_allclose(M.projection_matrix(rescaled), P, atol=1e-9)
+
+
+@covers("conv_output_size", "im2col2d", "cross_correlate2d", "convolve2d")
+@FAST
+@given(
+    arrays(float, (2, 5, 6), elements=finite),
+    arrays(float, (3, 2, 2, 3), elements=finite),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    finite,
+)
+def test_2d_convolution_matches_scipy_and_shifts_linearly(x, K, stride, padding, c):
+    import scipy.signal
+
+    y = M.cross_correlate2d(x, K)
+    ref = [
+        sum(scipy.signal.correlate2d(x[i], K[o, i], mode="valid") for i in range(2))
+        for o in range(3)
+    ]
+    np.testing.assert_allclose(y, ref, atol=1e-9 * (1 + np.abs(x).max()) ** 2)
+    np.testing.assert_allclose(
+        M.convolve2d(x[0], K[0, 0]),
+        scipy.signal.convolve2d(x[0], K[0, 0], mode="valid"),
+        atol=1e-9 * (1 + np.abs(x).max()) ** 2,
+    )
+    # a constant added to the image adds c * (sum of each filter) to its channel
+    np.testing.assert_allclose(
+        M.cross_correlate2d(x + c, K) - c * K.sum(axis=(1, 2, 3))[:, None, None],
+        y,
+        atol=1e-8 * (1 + abs(c)) * (1 + np.abs(K).sum()) * (1 + np.abs(x).max()),
+    )
+    out = M.cross_correlate2d(x, K, stride, padding)
+    assert out.shape == (
+        3,
+        M.conv_output_size(5, 2, stride, padding),
+        M.conv_output_size(6, 3, stride, padding),
+    )
+    cols = M.im2col2d(x, (2, 3), stride, padding)
+    assert cols.shape == (out.shape[1] * out.shape[2], 2 * 2 * 3)
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    np.testing.assert_array_equal(cols[0], xp[:, :2, :3].ravel())
+
+
+@pytest.mark.parametrize("kernel_size", [3, (2,), (2, 2, 2), (2.0, 2), (0, 2), (9, 2)])
+def test_im2col2d_refuses_a_bad_kernel_size_by_name(kernel_size):
+    with pytest.raises((TypeError, ValueError), match="`kernel_size"):
+        M.im2col2d(IMG, kernel_size)
+
+
+@covers("als_update")
+@FAST
+@given(
+    arrays(float, (4, 3), elements=st.floats(-5, 5)),
+    arrays(float, (3, 2), elements=st.floats(-3, 3)),
+    st.floats(0.01, 10),
+    st.floats(-1e3, 1e3).filter(lambda s: abs(s) > 1e-3),
+)
+def test_als_update_is_the_ridge_solution_and_linear_in_ratings(R, Q, reg, s):
+    R = R.copy()
+    R[0, 1] = R[2, 0] = R[3, :] = np.nan
+    P = M.als_update(R, Q, reg)
+    for u in range(3):
+        seen = ~np.isnan(R[u])
+        Qo = Q[seen]
+        ref = np.linalg.solve(Qo.T @ Qo + reg * np.eye(2), Qo.T @ R[u, seen])
+        np.testing.assert_allclose(P[u], ref, atol=1e-9)
+    np.testing.assert_array_equal(P[3], 0.0)  # a row without ratings
+    np.testing.assert_allclose(M.als_update(R * s, Q, reg), P * s, atol=1e-9 * abs(s))
+
+
 # ------------------------------------------------------------------- calculus
 @covers("numerical_gradient", "numerical_jacobian")
 @FAST
@@ -716,6 +941,67 @@ def test_mlp_probabilities_and_reproducible_refit(X, seed):
     proba = net.fit(X, y).predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(net.fit(X, y).predict_proba(X), proba)
+
+
+@covers("numerical_hessian", "gradient_descent")
+@FAST
+@given(
+    arrays(float, (3, 3), elements=st.floats(-2, 2)),
+    arrays(float, 3, elements=st.floats(-10, 10)),
+    arrays(float, 3, elements=st.floats(-10, 10)),
+    st.floats(-1e3, 1e3),
+)
+def test_hessian_of_a_quadratic_and_descent_is_linear(B, b, x, s):
+    A = B @ B.T + np.eye(3)
+    H = M.numerical_hessian(lambda v: 0.5 * v @ A @ v + b @ v, x)
+    np.testing.assert_allclose(H, A, atol=1e-5 * (1 + np.abs(x).max()) ** 2)
+    np.testing.assert_array_equal(H, H.T)
+    eta = 1.0 / np.linalg.eigvalsh(A).max()
+    path = M.gradient_descent(lambda v: A @ v, x, eta, n_iter=5)
+    step = np.eye(3) - eta * A
+    np.testing.assert_allclose(path[5], np.linalg.matrix_power(step, 5) @ x, atol=1e-9)
+    assert np.linalg.norm(path[-1]) <= np.linalg.norm(x) + 1e-12  # eta < 2 / l_max
+    scaled = M.gradient_descent(lambda v: A @ v, s * x, eta, n_iter=5)
+    np.testing.assert_allclose(scaled, s * path, atol=1e-9 * (1 + abs(s)))
+
+
+@covers("attention_gradients")
+@FAST
+@given(
+    arrays(float, (2, 3), elements=st.floats(-2, 2)),
+    arrays(float, (4, 3), elements=st.floats(-2, 2)),
+    arrays(float, (4, 2), elements=st.floats(-2, 2)),
+    arrays(float, (2, 2), elements=st.floats(-2, 2)),
+    st.floats(-100, 100),
+)
+def test_attention_gradients_match_finite_differences(Q, K, V, G, c):
+    gQ, gK, gV = M.attention_gradients(Q, K, V, G)
+
+    def loss(Q_=Q, K_=K, V_=V):
+        return float(np.sum(G * M.scaled_dot_product_attention(Q_, K_, V_)[0]))
+
+    for got, var, wrap in [
+        (gQ, Q, lambda q: loss(Q_=q.reshape(Q.shape))),
+        (gK, K, lambda k: loss(K_=k.reshape(K.shape))),
+        (gV, V, lambda v: loss(V_=v.reshape(V.shape))),
+    ]:
+        ref = M.numerical_gradient(wrap, var.ravel()).reshape(var.shape)
+        np.testing.assert_allclose(got, ref, atol=1e-6)
+    # V + c adds c to every output (rows of the weights sum to 1): the adjoint of each
+    # row of scores changes by a constant, which the softmax Jacobian annihilates
+    moved = M.attention_gradients(Q, K, V + c, G)
+    np.testing.assert_allclose(moved[0], gQ, atol=1e-9 * (1 + abs(c)))
+    np.testing.assert_allclose(moved[1], gK, atol=1e-9 * (1 + abs(c)))
+    np.testing.assert_allclose(moved[2], gV, atol=1e-12)
+
+
+def test_new_calculus_functions_refuse_callables_returning_junk():
+    for junk in ["a", 1j, None, np.array([1.0, np.nan])]:
+        with pytest.raises((TypeError, ValueError), match="`f`"):
+            M.numerical_hessian(lambda v, junk=junk: junk, [1.0, 2.0])
+    for junk in ["ab", np.array([1j, 0.0]), np.array([1.0]), np.array([np.inf, 0.0])]:
+        with pytest.raises((TypeError, ValueError), match="`grad`"):
+            M.gradient_descent(lambda v, junk=junk: junk, [1.0, 2.0], 0.1, 2)
 
 
 # --------------------------------------------------------------- optimization
@@ -780,6 +1066,30 @@ def test_lasso_solvers_agree_and_scale(b, lam, e):
     lams, coefs = M.lasso_path(A, b, [lam, 2 * lam])
     np.testing.assert_allclose(coefs[1], exact, atol=1e-4)
     assert lams[0] >= lams[1]
+
+
+@covers("svm_duality_gap")
+@settings(FEW, max_examples=2)
+@given(arrays(float, 2, elements=finite), st.sampled_from([0.1, 1.0, 100.0]))
+def test_svm_duality_gap_closes_and_ignores_translation(shift, C):
+    svm = M.SVM(C).fit(SVM_X, SVM_Y)
+    primal, dual, gap = M.svm_duality_gap(svm, SVM_X, SVM_Y)
+    assert gap == pytest.approx(primal - dual)
+    assert abs(gap) <= 1e-6 * (1 + abs(primal))  # strong duality at the optimum
+    moved = M.SVM(C).fit(SVM_X + shift, SVM_Y)
+    p2, d2, _ = M.svm_duality_gap(moved, SVM_X + shift, SVM_Y)
+    assert p2 == pytest.approx(primal, rel=1e-5, abs=1e-6)
+    assert d2 == pytest.approx(dual, rel=1e-5, abs=1e-6)
+    early = M.SVM(C, max_iter=1).fit(SVM_X, SVM_Y) if C > 1 else svm
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert M.svm_duality_gap(early, SVM_X, SVM_Y)[2] >= -1e-9  # weak duality
+
+
+@pytest.mark.parametrize("model", [None, "SVM", M.SVM(1.0)])
+def test_svm_duality_gap_refuses_a_non_svm_or_unfitted_model(model):
+    with pytest.raises((TypeError, ValueError), match="`model`"):
+        M.svm_duality_gap(model, SVM_X, SVM_Y)
 
 
 # ---------------------------------------------------------------- probability
@@ -867,6 +1177,29 @@ def test_tsne_is_finite_and_translation_invariant(seed, c):
     np.testing.assert_allclose(M.tsne(X + c, perplexity=3, n_iter=40), Y, atol=1e-6)
 
 
+@covers("linear_gaussian_elbo")
+@FAST
+@given(
+    arrays(float, (3, 2), elements=st.floats(-3, 3)),
+    arrays(float, 3, elements=st.floats(-5, 5)),
+    arrays(float, 2, elements=st.floats(-3, 3)),
+    st.floats(0.05, 5),
+    arrays(float, 3, elements=finite),
+)
+def test_elbo_identity_evidence_reference_and_shift(W, x, m, s2, c):
+    S = np.array([[0.5, 0.1], [0.1, 0.3]])
+    elbo, log_px, kl = M.linear_gaussian_elbo(x, W, np.zeros(3), s2, m, S)
+    assert kl >= 0.0 and elbo <= log_px + 1e-9
+    assert log_px == pytest.approx(elbo + kl, abs=1e-8 * (1 + abs(elbo)))
+    C = W @ W.T + s2 * np.eye(3)
+    ref = scipy.stats.multivariate_normal(np.zeros(3), C).logpdf(x)
+    assert log_px == pytest.approx(ref, abs=1e-9 * (1 + abs(ref)))
+    moved = M.linear_gaussian_elbo(x + c, W, c, s2, m, S)  # only x - b matters
+    np.testing.assert_allclose(
+        moved, (elbo, log_px, kl), atol=1e-7 * (1 + abs(c).max())
+    )
+
+
 # ----------------------------------------------------------------- montecarlo
 @covers("mc_integrate", "MCResult")
 @FAST
@@ -915,6 +1248,49 @@ def test_tanh_flow_is_shift_equivariant(c):
         moved = M.TanhFlow(1).fit(FLOW_X + c, maxiter=15)
     assert moved.nll_ == pytest.approx(flow.nll_, rel=1e-5, abs=1e-6)
     np.testing.assert_allclose(flow.forward(flow.inverse(FLOW_X)), FLOW_X, atol=1e-8)
+
+
+@covers("control_variates", "CVResult")
+@FAST
+@given(
+    arrays(float, (20, 2), elements=st.floats(-5, 5)).filter(
+        lambda G: np.linalg.svd(G - G.mean(0), compute_uv=False)[-1] > 1e-1
+    ),
+    arrays(float, 2, elements=st.floats(-10, 10)),
+    st.floats(-1e3, 1e3),
+    arrays(float, 20, elements=st.floats(-1, 1)),
+)
+def test_control_variates_exact_for_affine_f_and_shift_equivariant(G, beta, a, noise):
+    gamma = np.array([0.3, -0.2])
+    res = M.control_variates(a + G @ beta, G, gamma)
+    assert res.estimate == pytest.approx(a + gamma @ beta, abs=1e-8 * (1 + abs(a)))
+    assert res.stderr == pytest.approx(0.0, abs=1e-8 * (1 + abs(a)))
+    np.testing.assert_allclose(res.coef, beta, atol=1e-8)
+    y = np.sin(G[:, 0]) + noise
+    base = M.control_variates(y, G, gamma)
+    moved = M.control_variates(y + a, G, gamma)
+    assert moved.estimate == pytest.approx(base.estimate + a, abs=1e-8 * (1 + abs(a)))
+    assert moved.stderr == pytest.approx(base.stderr, rel=1e-6, abs=1e-9)
+    assert np.isfinite(base.stderr) and base.stderr >= 0
+
+
+@covers("AffineCouplingFlow")
+@settings(FEW, max_examples=2)
+@given(arrays(float, 2, elements=st.floats(-100, 100)))
+def test_coupling_flow_inverts_and_fit_is_shift_equivariant(c):
+    x = np.column_stack([FLOW_X[:40], FLOW_X[:40] ** 2 / 4 + RNG.normal(0, 0.1, 40)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        flow = M.AffineCouplingFlow(2, 4, rng=0).fit(x, maxiter=20)
+        moved = M.AffineCouplingFlow(2, 4, rng=0).fit(x + c, maxiter=20)
+    assert np.isfinite(flow.nll_)
+    assert moved.nll_ == pytest.approx(flow.nll_, rel=1e-6, abs=1e-8)
+    np.testing.assert_allclose(flow.forward(flow.inverse(x)), x, atol=1e-8)
+    np.testing.assert_allclose(
+        moved.log_prob(x + c), flow.log_prob(x), rtol=1e-6, atol=1e-7
+    )
+    with pytest.warns(ConvergenceWarning):
+        M.AffineCouplingFlow(2, 4, rng=0).fit(x, maxiter=1)
 
 
 # ------------------------------------------------------------------- networks
@@ -1089,6 +1465,84 @@ def test_convergence_warning_is_a_user_warning_raised_at_caps():
     assert issubclass(ConvergenceWarning, UserWarning)
     with pytest.warns(ConvergenceWarning):
         M.pagerank([[0, 1, 0], [0, 0, 1], [1, 1, 0]], max_iter=1)
+
+
+@covers("matern52_kernel")
+@FAST
+@given(
+    arrays(float, (4, 2), elements=st.floats(-5, 5)),
+    arrays(float, 2, elements=st.floats(-1e3, 1e3)),
+    st.floats(0.1, 10),
+    st.floats(0.1, 10),
+)
+def test_matern52_matches_sklearn_and_is_translation_invariant(X, c, ls, var):
+    from sklearn.gaussian_process.kernels import Matern
+
+    K = M.matern52_kernel(X, X[:3], ls, var)
+    ref = var * Matern(length_scale=ls, nu=2.5)(X, X[:3])
+    np.testing.assert_allclose(K, ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        M.matern52_kernel(X + c, X[:3] + c, ls, var), K, atol=1e-9 * var
+    )
+    assert np.all((K > 0) & (K <= var * (1 + 1e-12)))
+
+
+@covers("gp_predict")
+@FAST
+@given(
+    arrays(float, (4, 2), elements=st.floats(-5, 5), unique=True),
+    arrays(float, 2, elements=st.floats(-1e3, 1e3)),
+    st.floats(0.3, 3),
+)
+def test_gp_predict_agrees_with_gp_posterior_and_ignores_translation(X, c, ls):
+    y = np.sin(X).sum(axis=1)
+    Xs = X[:2] + 0.25
+    hp = M.GPHyperparameters(ls, 1.0, 0.1, float("nan"))
+    mean, std = M.gp_predict(X, y, Xs, hp, kernel="rbf")
+    ref_mean, ref_std = M.gp_posterior(X, y, Xs, ls, noise=0.1)
+    np.testing.assert_allclose(mean, ref_mean, atol=1e-9)
+    np.testing.assert_allclose(std, ref_std, atol=1e-9)
+    m52, s52 = M.gp_predict(X, y, Xs, hp)
+    moved = M.gp_predict(X + c, y, Xs + c, hp)
+    np.testing.assert_allclose(moved[0], m52, atol=1e-6)
+    np.testing.assert_allclose(moved[1], s52, atol=1e-6)
+    assert np.all((s52 >= 0) & (s52 <= 1.0 + 1e-12))
+
+
+@covers("fit_gp_multistart")
+@settings(FEW, max_examples=2)
+@given(st.floats(-1e3, 1e3), st.sampled_from(["rbf", "matern52"]))
+def test_gp_multistart_is_invariant_to_translation_and_sign(c, kernel):
+    X = np.linspace(0, 6, 8)
+    y = np.sin(X)
+    starts = [[1.0, 0.5, 0.05], [3.0, 0.5, 0.3]]
+    hp = M.fit_gp_multistart(X, y, kernel, starts=starts)
+    moved = M.fit_gp_multistart(X + c, -y, kernel, starts=starts)  # same distances
+    assert np.isfinite(hp.log_marginal_likelihood)
+    assert moved.log_marginal_likelihood == pytest.approx(
+        hp.log_marginal_likelihood, rel=1e-6, abs=1e-6
+    )
+    lml = M.gp_log_marginal_likelihood(X, y, hp.length_scale, hp.variance, hp.noise)
+    if kernel == "rbf":
+        assert lml == pytest.approx(hp.log_marginal_likelihood, rel=1e-9)
+    with pytest.warns(ConvergenceWarning):
+        M.fit_gp_multistart(X, y, kernel, starts=starts, max_iter=1)
+
+
+@covers("bayes_opt_refit")
+@settings(FEW, max_examples=1)
+@given(st.floats(-1e3, 1e3))
+def test_bayes_opt_refit_ignores_a_shift_of_the_objective(c):
+    f = lambda x: -((x - 2) ** 2) * np.sin(3 * x)  # noqa: E731
+    kw = dict(n_iter=1, x_init=[0.5, 2.0, 4.5], n_candidates=200)
+    res, fits = M.bayes_opt_refit(f, (0, 5), **kw)
+    moved, _ = M.bayes_opt_refit(lambda x: f(x) + c, (0, 5), **kw)
+    np.testing.assert_allclose(moved.x, res.x, atol=1e-6)
+    assert len(fits) == 1 and res.best_y == res.y.max()
+    assert np.all((res.x >= 0) & (res.x <= 5))
+    for junk in ["a", np.nan, np.array([1.0, 2.0])]:
+        with pytest.raises((TypeError, ValueError), match="`objective`"):
+            M.bayes_opt_refit(lambda x, junk=junk: junk, (0, 5), 0, x_init=[1.0, 2.0])
 
 
 # ====================================================================== coverage
