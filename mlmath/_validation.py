@@ -40,6 +40,10 @@ class ConvergenceWarning(UserWarning):
     """
 
 
+# documented, and shown in tracebacks, as mlmath.ConvergenceWarning
+ConvergenceWarning.__module__ = "mlmath"
+
+
 def warn_not_converged(message: str, stacklevel: int = 3) -> None:
     """Warn :class:`ConvergenceWarning` with ``message`` (from the public caller)."""
     warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
