@@ -209,7 +209,7 @@ def _focus_walk(page, stops: int = 40) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def sweep(site, base_url):  # noqa: F811
-    """Every page, every width and mode, measured once: {(width, mode): {page: data}}."""
+    """Every page at both widths and modes: {(width, mode): {page: data}}."""
     if not CHROMIUM:
         message = "Debian's Chromium is not installed (apt-get install chromium)"
         if os.environ.get("CI"):
