@@ -25,10 +25,11 @@ PALETTE = (
 #: Widest figure (inches at ``DPI``) whose smallest text stays legible on a phone.
 #: A 390 px phone shows the book's column 342 px wide, so a figure ``w`` inches wide is
 #: drawn at ``342 / (w * DPI)`` of its size, and ``pt``-point text at
-#: ``pt * DPI / 72 * 342 / (w * DPI)`` px: 11 pt in 5.8 in is 9.0 px, the least a
-#: phone reader should get (tests/test_browser_reader.py measures it on every figure).
+#: ``pt * DPI / 72 * 342 / (w * DPI)`` px. Saved with 0.1 in of padding, a 5.6 in
+#: figure is about 571 px wide and its 11 pt text 9.1 px on the phone, the least a
+#: reader should get (tests/test_browser_reader.py measures it on every figure).
 #: Multi-panel figures use this width too, with fewer, taller rows if they need room.
-MAX_FIGURE_WIDTH = 5.8
+MAX_FIGURE_WIDTH = 5.6
 #: Text size of every label, tick, legend and title, in points.
 FONT_SIZE = 11
 DPI = 100
