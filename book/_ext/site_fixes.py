@@ -50,7 +50,7 @@ _FONTAWESOME_JS = re.compile(
 #: The sidebar's expand/collapse chevrons: a <summary> holding only an aria-hidden icon,
 #: so it has no accessible name (axe summary-name, 7 on every page).
 _NAMELESS_SUMMARY = re.compile(
-    r'(<a class="reference internal" href="[^"]*">(?P<title>.*?)</a>'
+    r'(<a class="[^"]*reference internal[^"]*" href="[^"]*">(?P<title>.*?)</a>'
     r"\s*<details[^>]*>\s*)"
     r"<summary>"
 )
