@@ -69,8 +69,9 @@
     ["MyST role", /\{[a-z][a-z0-9_:-]*\}`/],
     ["MyST directive", /(?:```|~~~|:::)\s*\{[a-z]/],
     ["doubled name", /\b(Theorem|Definition|Lemma|Proposition|Corollary|Exercise|Solution|Example|Algorithm|Remark|Figure|Table|Equation|Section|Chapter|Proof)\s+\1\b/],
-    ["glued float", /(?:^|[^\w.])\d(?:\.\d+)?e[+-]\d\d\b/],
-    ["Markdown table", /\|\s*:?-{3,}:?\s*\||(?:\|[^|\n]*){4,}\|/],
+    // a zero printed by a float format ("0e+00", "0.0e+00"): glue it as words
+    ["glued float", /(?:^|[^\w.])0(?:\.0+)?e[+-]00\b/],
+    ["Markdown table", /\|\s*:?[-—–]{3,}:?\s*\||\|\s*[—–]\s*\||(?:\|[^|\n]*){2,}\|/],
   ];
   const raw = [];
   const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
@@ -86,10 +87,20 @@
       }
     }
   }
+  // a name doubled across elements ("Theorem" then a linked "Theorem 7.2"): read blocks
+  const DOUBLED = RULES.find(([kind]) => kind === "doubled name")[1];
+  for (const el of main.querySelectorAll("p, li, td, th, dt, dd, figcaption, h1, h2, h3, h4")) {
+    if (el.closest(SKIP)) continue;
+    const text = el.innerText.replace(/\s+/g, " ");
+    const hit = text.match(DOUBLED);
+    if (hit && !raw.some((r) => r.kind === "doubled name" && text.includes(r.text))) {
+      raw.push({ kind: "doubled name", text: text.slice(Math.max(0, hit.index - 30), hit.index + 50) });
+    }
+  }
   // a whole Python value glued into prose ({glue:text} of True/None/nan)
   for (const el of main.querySelectorAll(".pasted-text, .pasted-inline")) {
     const text = el.textContent.trim();
-    if (/^(True|False|None|nan|-?inf)$/.test(text) || /\d(?:\.\d+)?e[+-]\d\d/.test(text)) {
+    if (/^(True|False|None|nan|-?inf)$/.test(text) || /^-?0(?:\.0+)?e[+-]00$/.test(text)) {
       raw.push({ kind: "glued Python value", text });
     }
   }

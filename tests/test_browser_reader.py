@@ -66,7 +66,7 @@ AXE_CACHE = (
 )
 #: Pages where the heavy checks (axe at phone width, the focus walk) also run.
 SAMPLE = [
-    "intro",
+    "book/intro",
     "book/ch1-linear-algebra/pagerank",
     "book/ch4-probability/vae",
     "book/bibliography",

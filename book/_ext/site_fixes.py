@@ -73,6 +73,16 @@ _MISMATCHED_LABELS = [
 _BIBLIO_ENTRY = re.compile(r'(<div class="citation"[^>]*?)role="doc-biblioentry"')
 
 
+#: sphinx-design's stylesheet (55 kB) and tab script are linked from every page, but
+#: only a page whose content uses an ``sd-`` component needs them (none of the chapter
+#: pages does): dropping them elsewhere keeps chapter pages inside the weight budget.
+_SD_USED = re.compile(r'class="[^"]*\bsd-')
+_SD_ASSETS = re.compile(
+    r'[ \t]*<(?:link[^>]*sphinx-design\.min\.css[^>]*/?|script[^>]*design-tabs\.js'
+    r'[^>]*></script)>\n?'
+)
+
+
 def _name_summary(match: re.Match) -> str:
     title = re.sub(r"<[^>]+>", "", match.group("title"))
     title = html.escape(html.unescape(title).strip(), quote=True)
@@ -82,6 +92,8 @@ def _name_summary(match: re.Match) -> str:
 def fix_page_html(text: str) -> str:
     """Apply the page-level fixes above to one rendered HTML page."""
     text = _FONTAWESOME_JS.sub("", text)
+    if not _SD_USED.search(text):
+        text = _SD_ASSETS.sub("", text)
     text = _NAMELESS_SUMMARY.sub(_name_summary, text)
     for pattern, replacement in _MISMATCHED_LABELS:
         text = pattern.sub(replacement, text)

@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   function mark(box) {
-    var more = box.scrollWidth - box.clientWidth > 1;
+    var more = box.scrollWidth > box.clientWidth;  // as axe judges "scrollable"
     if (more && !box.hasAttribute("tabindex")) {
       box.setAttribute("tabindex", "0");
       box.dataset.mlmTab = "1";
@@ -40,7 +40,7 @@
     })();
   }
   function start() {
-    if (!document.querySelector("div.math")) return;
+    if (!document.querySelector("div.math, span.math")) return;
     whenTypeset(function () {
       markAll();
       window.addEventListener("resize", markAll, { passive: true });
