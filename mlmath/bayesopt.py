@@ -193,17 +193,17 @@ def gp_posterior(
 
     Notes
     -----
-    Cost :math:`O(n^3/3)` for the Cholesky factor plus :math:`O(n^2 m)` for the test
-    points. Rounding can make a variance a tiny negative number (near a training
-    point with little noise); it is clamped to 0 before the square root. The result
-    equals scikit-learn's ``GaussianProcessRegressor`` with kernel
+    Cost about :math:`n^3/3` flops for the Cholesky factor plus :math:`O(n^2 m)` for
+    the test points. Rounding can make a variance a tiny negative number (near a
+    training point with little noise); it is clamped to 0 before the square root. The
+    result equals scikit-learn's ``GaussianProcessRegressor`` with kernel
     ``ConstantKernel(variance) * RBF(length_scale)``, ``alpha=noise**2`` and
     ``optimizer=None``. One call does the work of scikit-learn's ``fit`` *and*
     ``predict``: with 2000 training and 2000 test points it takes about half the time
     of the two together, but about 1.6 times ``predict`` alone, because the
-    :math:`O(n^3/3)` factorisation is repeated on every call. A model that predicts
-    many times keeps the factor (as scikit-learn does after ``fit``); for large ``n``
-    production libraries use sparse or inducing-point approximations.
+    factorisation (about :math:`n^3/3` flops) is repeated on every call. A model that
+    predicts many times keeps the factor (as scikit-learn does after ``fit``); for large
+    ``n`` production libraries use sparse or inducing-point approximations.
 
     References
     ----------

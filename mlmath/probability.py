@@ -668,7 +668,9 @@ def tsne(
     :math:`p_{ij}` (:func:`joint_probabilities`), then gradient descent on
     :math:`D_{KL}(P \| Q)` with Student-t similarities :math:`q_{ij}`
     (:func:`tsne_gradient`), using early exaggeration, momentum and per-coordinate
-    gains as in the original paper and scikit-learn.
+    gains as in scikit-learn. The default schedule (exaggeration 12 for the first 250
+    steps) is that of van der Maaten (2014) and scikit-learn; the original paper
+    (van der Maaten and Hinton, 2008) exaggerated by 4 for 50 steps.
 
     Parameters
     ----------

@@ -47,6 +47,8 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.5": "input: the kernel's length scale",
         "0.01": "input: the tolerance used to count evaluations",
         "0.25": "input: the accuracy threshold that defines failure",
+        "1.5": "input: the SVM-tuning loop's fixed length scale (decades)",
+        "0.1": "input: the SVM-tuning loop's fixed noise (standardised scale)",
     },
 }
 
