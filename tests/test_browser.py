@@ -157,8 +157,14 @@ def test_math_renders_offline(visits, page):
 
 
 def test_mathjax_is_served_by_the_site(site):
-    assert (site.root / "_static" / "mathjax" / "tex-chtml.js").exists()
+    # the loader and the components _config.yml asks it to load (mathjax3_config)
+    mathjax = site.root / "_static" / "mathjax"
+    assert (mathjax / "startup.js").exists()
+    for component in ("core", "input/tex-base", "output/chtml", "a11y/assistive-mml",
+                      "input/tex/extensions/boldsymbol"):
+        assert (mathjax / f"{component}.js").exists(), component
     html = site.html(CHAPTERS[1])
+    assert "_static/mathjax/startup.js" in html
     assert "cdn.jsdelivr.net" not in html and "mathjax@3" not in html
 
 

@@ -122,3 +122,89 @@ def test_pdf_shows_a_glued_result_of_each_chapter(pdf_text, folder, number):
 def test_pdf_numbers_equations_and_resolves_every_reference(pdf_text):
     assert "(1.1)" in pdf_text  # equations are numbered per chapter
     assert "??" not in pdf_text
+
+
+# --- Nothing raw reaches a PDF reader -------------------------------------------------
+# The same faults the browser checks look for in HTML (tests/test_browser_reader.py):
+# TeX source printed as text (a multi-line $...$ broken by a line that starts with "+ "
+# or "- "), MyST roles or directives printed literally, and "Theorem Theorem". Code is
+# printed in the PDF too, and may hold TeX in strings (axis labels): a line is excused
+# only if it is a line of the book's own code.
+
+_PDF_RAW = [
+    ("TeX", re.compile(r"\\[A-Za-z]{2,}|\$\$|\\\(|\\\[")),
+    ("MyST role", re.compile(r"\{[a-z][a-z0-9_:-]*\}`")),
+    ("MyST directive", re.compile(r"(?:```|~~~|:::)\s*\{[a-z]")),
+    (
+        "doubled name",
+        re.compile(
+            r"\b(Theorem|Definition|Lemma|Proposition|Corollary|Exercise|Solution|Example|"
+            r"Algorithm|Remark|Figure|Table|Equation|Section|Chapter|Proof)\s+\1\b"
+        ),
+    ),
+]
+
+
+def _book_code_lines() -> set[str]:
+    """Every line of code in the book's pages and in mlmath (whitespace collapsed)."""
+    lines: set[str] = set()
+    sources = [ROOT / f"{p}.md" for p in _toc_files()] + sorted(
+        (ROOT / "mlmath").glob("*.py")
+    )
+    for path in sources:
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".md":
+            blocks = re.findall(
+                r"^(```|~~~)[^\n]*\n(.*?)^\1", text, re.MULTILINE | re.DOTALL
+            )
+            text = "\n".join(body for _, body in blocks)
+        lines.update(
+            " ".join(line.split()) for line in text.splitlines() if line.strip()
+        )
+    return lines
+
+
+def _toc_files() -> list[str]:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from book_pages import toc_files
+
+    return toc_files()
+
+
+def raw_source_in_pdf_text(text: str, code_lines: set[str]) -> list[tuple[str, str]]:
+    """(kind, line) of every PDF text line showing source a reader should not see."""
+    found = []
+    for line in text.splitlines():
+        flat = " ".join(normalise(line).split())
+        if not flat:
+            continue
+        for kind, pattern in _PDF_RAW:
+            if pattern.search(flat) and not any(
+                flat in code or code in flat for code in code_lines if len(code) > 8
+            ):
+                found.append((kind, flat[:120]))
+    return found
+
+
+def test_raw_source_scan_catches_what_it_should():
+    code = {'ax.set(title=f"$\\\\ell$ = {ls:g}")'}
+    bad = raw_source_in_pdf_text(
+        "Expand $f(x \\pm h) = f(x)\nthe {term}`ELBO <ELBO>`\nTheorem Theorem 7.2\n"
+        'ax.set(title=f"$\\\\ell$ = {ls:g}")\nA fine line.',
+        code,
+    )
+    assert [kind for kind, _ in bad] == ["TeX", "MyST role", "doubled name"]
+
+
+@needs_tex
+def test_pdf_shows_no_raw_tex_roles_or_doubled_names(pdf_text):
+    # pdf_text has built the PDF; read it again line by line
+    text = subprocess.run(
+        ["pdftotext", str(PDF), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    bad = raw_source_in_pdf_text(text, _book_code_lines())
+    assert not bad, f"{len(bad)} PDF lines show source: {bad[:15]}"
