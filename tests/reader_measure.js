@@ -124,7 +124,8 @@
   }
 
   // 5. Formulas that are Tab stops (each one a stop on the way to the next link).
-  const mathTabStops = document.querySelectorAll("mjx-container[tabindex]:not([tabindex='-1'])").length;
+  const mathTabStops = document.querySelectorAll(
+    "mjx-container[tabindex]:not([tabindex='-1']), span.math[tabindex]:not([tabindex='-1'])").length;
 
   // 6. Figures: natural and shown width (text size is estimated from these).
   const figures = [...main.querySelectorAll("img")]

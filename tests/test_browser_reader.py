@@ -53,6 +53,10 @@ _SET_MODE = """(mode) => {
     document.documentElement.dataset.theme = mode;
 }"""
 
+#: True once no CSS transition (the theme's colour fades) is still running.
+_TRANSITIONS_DONE = """() => !document.getAnimations().some(
+    a => a instanceof CSSTransition && a.playState === 'running')"""
+
 #: Page budget for a chapter page, uncompressed bytes of everything it loads.
 PAGE_BUDGET = 1_600_000
 #: Smallest figure text a phone reader should get, in CSS px (estimated, see below).
@@ -185,14 +189,28 @@ def _focus_walk(page, stops: int = 30) -> list[dict]:
     """Tab through `stops` stops; for each, does focusing it change what is drawn?"""
     from PIL import Image, ImageChops
 
-    page.evaluate("() => window.scrollTo(0, 0)")
+    # Tab from the top of the page, not from wherever focus was left (Chromium goes on
+    # from the last focused node, even after a blur)
+    page.evaluate(
+        """() => { const s = document.createElement('span'); s.tabIndex = -1;
+            document.body.prepend(s); s.focus(); s.blur(); s.remove();
+            window.scrollTo(0, 0); }"""
+    )
     seen, report = set(), []
     for _ in range(stops):
         page.keyboard.press("Tab")
         info = page.evaluate(
             """() => { const el = document.activeElement;
                 if (!el || el === document.body) return null;
-                const r = el.getBoundingClientRect();
+                // a box with no size of its own (the sidebar's <summary>) is judged
+                // by what it draws: its children's boxes
+                let r = el.getBoundingClientRect();
+                if (r.width < 2 || r.height < 2) {
+                    const kids = [...el.querySelectorAll('*')]
+                        .map(k => k.getBoundingClientRect())
+                        .filter(k => k.width >= 2 && k.height >= 2);
+                    if (kids.length) r = kids[0];
+                }
                 return {key: el.outerHTML.slice(0, 160), tag: el.tagName,
                         name: (el.getAttribute('aria-label') || el.textContent || '')
                               .trim().slice(0, 40),
@@ -268,6 +286,9 @@ def sweep(site, base_url):  # noqa: F811
                 # mode): the reader's choice, as the theme's switch applies it.
                 for mode in MODES:
                     page.evaluate(_SET_MODE, mode)
+                    # the theme fades colours over 0.15 s: measure what the reader
+                    # then sees, not a colour half-way through the transition
+                    page.wait_for_function(_TRANSITIONS_DONE, timeout=5_000)
                     data = page.evaluate(MEASURE)
                     if (width, mode) == (DESKTOP, "light"):
                         data["axe"] = _axe(page, axe)

@@ -44,6 +44,8 @@
     whenTypeset(function () {
       markAll();
       window.addEventListener("resize", markAll, { passive: true });
+      // MathJax's web fonts can finish loading after typesetting, changing widths
+      if (document.fonts && document.fonts.ready) document.fonts.ready.then(markAll);
     });
   }
   if (document.readyState === "loading") {
