@@ -149,7 +149,7 @@ def test_admm_page(site):
     assert f"converges in {adaptive.n_iter} iterations" in text
     assert re.search(
         r"consensus ADMM converges \(its result reports converged\) in \d+ iterations",
-        text
+        text,
     )
     assert "Boyd et al., 2011" in text
 
