@@ -25,8 +25,6 @@ import io
 import json
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -62,9 +60,15 @@ PAGE_BUDGET = 1_600_000
 #: Smallest figure text a phone reader should get, in CSS px (estimated, see below).
 MIN_FIGURE_TEXT_PX = 9.0
 
-#: axe-core, pinned; installed from the npm registry into a cache outside the clone the
-#: first time (never fetched from a CDN at test time). MLMATH_AXE may name axe.min.js.
+#: axe-core, pinned by version and by the registry's sha512 integrity; downloaded once
+#: from the npm registry into a cache outside the clone (never from a CDN at test time,
+#: and no npm needed). MLMATH_AXE may name an axe.min.js to use instead.
 AXE_VERSION = "4.10.3"
+AXE_TARBALL = f"https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz"
+AXE_INTEGRITY = (
+    "sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs"
+    "/PbZhideTcEg=="
+)
 AXE_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mlmath-npm"
 )
@@ -78,35 +82,34 @@ SAMPLE = [
 
 
 def axe_script() -> Path:
-    """Path of axe.min.js at AXE_VERSION, installing it with npm if it is missing."""
+    """Path of axe.min.js at AXE_VERSION, downloading it once if it is missing."""
     if os.environ.get("MLMATH_AXE"):
         return Path(os.environ["MLMATH_AXE"])
-    prefix = AXE_CACHE / f"axe-core-{AXE_VERSION}"
-    script = prefix / "node_modules" / "axe-core" / "axe.min.js"
+    script = AXE_CACHE / f"axe-core-{AXE_VERSION}" / "axe.min.js"
     if not script.exists():
-        npm = shutil.which("npm")
-        if not npm:
-            pytest.fail("npm is needed once to install axe-core (apt-get install npm)")
-        prefix.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(prefix),
-                f"axe-core@{AXE_VERSION}",
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
+        import base64
+        import hashlib
+        import tarfile
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(AXE_TARBALL, timeout=60) as response:
+                data = response.read()
+        except OSError as exc:
+            pytest.fail(f"could not download axe-core from {AXE_TARBALL}: {exc}")
+        digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
+        assert f"sha512-{digest}" == AXE_INTEGRITY, (
+            f"{AXE_TARBALL} does not match its pinned integrity"
         )
-    version = json.loads((script.parent / "package.json").read_text())["version"]
-    assert version == AXE_VERSION, (
-        f"axe-core {version} in {prefix}, expected {AXE_VERSION}"
-    )
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            member = tar.extractfile("package/axe.min.js")
+            assert member is not None, "no package/axe.min.js in the axe-core tarball"
+            script.parent.mkdir(parents=True, exist_ok=True)
+            tmp = script.with_suffix(".tmp")
+            tmp.write_bytes(member.read())
+            tmp.replace(script)
+    head = script.read_text(encoding="utf-8")[:200]
+    assert f"axe v{AXE_VERSION}" in head, f"{script} is not axe-core {AXE_VERSION}"
     return script
 
 
