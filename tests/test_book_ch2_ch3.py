@@ -98,7 +98,7 @@ def test_digits_accuracy_glued_matches_a_fresh_run(site):
 
 def test_attention_page(site):
     text = site.text(f"{CH2}/attention")
-    assert "the naive formula returns nan" in text
+    assert "the naive formula returns NaN" in text
     assert "mlmath.softmax returns (1, 0)" in text
     assert "Every row sums to 1" in text
     assert "the weights above the diagonal are exactly 0" in text
@@ -143,7 +143,7 @@ def test_admm_page(site):
     cut = int(np.sum(np.abs(fixed.x) > 0.01))
     assert f"larger than 0.01 in absolute value gives {cut} here" in text
     assert "“6 non-zeros, converged in 200 iterations”" in text
-    assert "ADMM's result reports not converged" in text
+    assert "ADMM’s result reports not converged" in text
     assert "its result reports converged after" in text
     adaptive = admm_lasso(A, b, 0.5)
     assert f"converges in {adaptive.n_iter} iterations" in text

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -305,7 +306,7 @@ def sweep(site, base_url):  # noqa: F811
                 # last: it clicks and scrolls (in the dark mode the page is now in)
                 data["nav"] = _navigation(page, width)
                 with progress.open("a") as log:  # to follow a long run
-                    log.write(json.dumps({"width": width, "page": name}) + "\n")
+                    log.write(json.dumps({"width": width, "page": name, "t": time.time()}) + "\n")
             context.close()
         browser.close()
     _write_summary(results, site)
