@@ -306,7 +306,8 @@ def sweep(site, base_url):  # noqa: F811
                 # last: it clicks and scrolls (in the dark mode the page is now in)
                 data["nav"] = _navigation(page, width)
                 with progress.open("a") as log:  # to follow a long run
-                    log.write(json.dumps({"width": width, "page": name, "t": time.time()}) + "\n")
+                    entry = {"width": width, "page": name, "t": round(time.time(), 1)}
+                    log.write(json.dumps(entry) + "\n")
             context.close()
         browser.close()
     _write_summary(results, site)
