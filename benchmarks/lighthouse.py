@@ -12,8 +12,10 @@ default mobile profile (simulated slow 4G, 4x CPU slowdown) in Debian's Chromium
 every host but 127.0.0.1 unresolvable, so nothing can come from a CDN. Prints, per page,
 the performance score, FCP, LCP, TBT, CLS, Speed Index, the bytes transferred and the
 uncompressed bytes of everything the page loaded, and the three longest main-thread
-tasks' sources. The machine's load average is printed too: Lighthouse's simulation
-scales the CPU time it observed, so a busy machine lowers the score.
+tasks' sources. The machine's load average and Lighthouse's benchmark index of it are
+printed too: the simulation multiplies the CPU time it observed (by 4, or ``--cpu``),
+so a slow or busy machine lowers the score (a Moto G Power scores about 264, a Pixel 5
+about 1000; 4x assumes a host of about 1000 or more).
 
 Lighthouse is installed from the npm registry into ``~/.cache/mlmath-book/`` the first
 time (``MLMATH_LIGHTHOUSE`` may name a ``lighthouse`` executable instead). This is a
@@ -117,14 +119,15 @@ def chromium() -> str:
     return exe
 
 
-def run_page(exe: str, url: str, out: Path) -> dict:
+def run_page(exe: str, url: str, out: Path, cpu: float | None = None) -> dict:
     flags = (
         "--headless=new --no-sandbox --disable-gpu --no-first-run "
         "--host-resolver-rules='MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'"
     )
     subprocess.run(
         [exe, url, "--only-categories=performance", "--output=json",
-         f"--output-path={out}", "--quiet", f"--chrome-flags={flags}"],
+         f"--output-path={out}", "--quiet", f"--chrome-flags={flags}",
+         *([f"--throttling.cpuSlowdownMultiplier={cpu}"] if cpu else [])],
         check=True,
         env={**os.environ, "CHROME_PATH": chromium()},
     )
@@ -137,6 +140,10 @@ def run_page(exe: str, url: str, out: Path) -> dict:
     )
     return {
         "score": round(100 * (report["categories"]["performance"]["score"] or 0)),
+        # this machine's CPU speed as Lighthouse measured it before the run (a Pixel 5
+        # scores about 1000, a Moto G Power about 264; the default 4x slowdown assumes
+        # a host of about 1000 or more)
+        "benchmark_index": round(report["environment"]["benchmarkIndex"]),
         **{
             key: audits[audit]["numericValue"]
             for key, audit in [
@@ -165,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain", action="store_true",
                         help="serve uncompressed (default: gzip, as hosts do)")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--cpu", type=float,
+                        help="CPU slowdown multiplier (Lighthouse's default: 4)")
     parser.add_argument("--keep", type=Path, help="keep Lighthouse's reports here")
     args = parser.parse_args(argv)
     if not (args.site / "index.html").exists():
@@ -175,18 +184,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Lighthouse {LIGHTHOUSE_VERSION}, mobile, simulated throttling, {mode}; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'page':<52} {'perf':>4} {'FCP s':>6} {'LCP s':>6} {'TBT ms':>7} "
-          f"{'CLS':>6} {'SI s':>5} {'sent KiB':>8} {'KiB':>6}")
+          f"{'CLS':>6} {'SI s':>5} {'sent KiB':>8} {'KiB':>6} {'bench':>5}")
     with tempfile.TemporaryDirectory() as tmp, serve(args.site, not args.plain) as base:
         keep = args.keep or Path(tmp)
         keep.mkdir(parents=True, exist_ok=True)
         for page in args.pages:
             out = keep / (page.replace("/", "_") + f"-{mode}.json")
-            r = run_page(exe, f"{base}/{page}.html", out)
+            r = run_page(exe, f"{base}/{page}.html", out, args.cpu)
             results["pages"][page] = r
             print(f"{page:<52} {r['score']:>4} {r['fcp_ms'] / 1000:>6.1f} "
                   f"{r['lcp_ms'] / 1000:>6.1f} {r['tbt_ms']:>7.0f} {r['cls']:>6.3f} "
                   f"{r['si_ms'] / 1000:>5.1f} {r['transfer_bytes'] / 1024:>8.0f} "
-                  f"{r['resource_bytes'] / 1024:>6.0f}", flush=True)
+                  f"{r['resource_bytes'] / 1024:>6.0f} {r['benchmark_index']:>5}",
+                  flush=True)
     results["load_average_after"] = os.getloadavg()
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if args.json:

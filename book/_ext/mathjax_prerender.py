@@ -2,28 +2,33 @@
 
 MathJax 3 typesetting in the browser was most of a chapter page's cost on a phone: about
 780 kB of JavaScript to download and compile, then 2.5-5 s of main-thread work (at
-Lighthouse's 4x-slower mobile CPU) typesetting 50-90 formulas, with the layout reflowing
-after each one. Here the same MathJax (the copy ``sphinx-mathjax-offline`` serves, with
-the same ``mathjax3_config`` the browser would use: TeX packages, the book's macros,
-CHTML output, assistive MathML) runs once per build in V8 (the ``mini-racer`` wheel: no
-Node.js needed) with MathJax's own non-browser DOM (``adaptors/liteDOM``). Each page
+Lighthouse's 4x-slower mobile CPU) typesetting 50-90 formulas. Here the same MathJax
+(the copy ``sphinx-mathjax-offline`` serves, with the book's ``mathjax3_config``: TeX
+packages, macros, assistive MathML) runs once per build in V8 (the ``mini-racer`` wheel:
+no Node.js needed) with MathJax's own non-browser DOM (``adaptors/liteDOM``). Each page
 gets:
 
-* every ``span.math`` / ``div.math`` replaced by MathJax's CHTML output, the same markup
-  the browser produced, with its hidden ``<mjx-assistive-mml>`` MathML for screen
-  readers, and the TeX source in ``data-latex`` on each ``mjx-container``;
-* the CHTML stylesheet for exactly the glyphs the page uses (about 10-25 kB, in a
-  ``<style id="MJX-CHTML-styles">`` in ``<head>``); its ``@font-face`` rules point at
-  MathJax's woff fonts in ``_static/mathjax``, so formulas draw offline as before;
-* no MathJax configuration or loader script.
+* every ``span.math`` / ``div.math`` replaced by MathJax's SVG output
+  (``<mjx-container jax="SVG">``), with its hidden ``<mjx-assistive-mml>`` MathML for
+  screen readers, and the TeX source in ``data-latex`` on each ``mjx-container``;
+* the shapes of the glyphs the page uses, once, in a hidden ``<svg>`` at the top of
+  ``<body>`` (MathJax's ``fontCache: "global"``), and MathJax's small SVG stylesheet;
+* no MathJax configuration or loader script (on pages without math either; TeX
+  delimiters left in a page's text outside code are a build warning).
+
+SVG rather than CHTML: pre-rendered CHTML draws each glyph from one of ~10 webfonts
+(60-150 kB a page), and every font that arrives lays the page out again; measured in
+Chromium (CDP task time, same machine, same load) a heavy chapter page spent 40-50 %
+less main-thread time with SVG, and loads no fonts at all. The formulas scale with the
+text (``ex`` units) and draw in ``currentColor`` (dark mode, print).
 
 A formula MathJax cannot typeset (an ``merror``) or a MyST role written inside math
 (which would reach the reader as literal text) is a build warning, so the strict build
 fails on it. The LaTeX/PDF build is untouched: this runs for HTML builders only.
 
-Scaling: in a browser MathJax scales formulas to match the x-height of the surrounding
-text (``matchFontHeight``); for the theme's system font stack that is 119.5 %. At build
-time there is no font to measure, so that scale is fixed here (``SCALE``).
+Size: MathJax's SVG is sized in ``ex`` of the surrounding text, so formulas match the
+x-height of whatever font the reader's browser uses for the text (what MathJax's
+``matchFontHeight`` measures in a browser); nothing has to be measured at build time.
 """
 
 from __future__ import annotations
@@ -32,20 +37,15 @@ import html
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-#: What MathJax's matchFontHeight gave in Chromium for the theme's text font.
-SCALE = 1.195
-#: Placeholder for the page-relative URL of MathJax's fonts in the stylesheet.
-_FONTS = "@MLMATH-MATHJAX-FONTS@"
-FONT_DIR = "_static/mathjax/output/chtml/fonts/woff-v2"
+_BODY = re.compile(r"<body\b[^>]*>")
 #: configuration keys set here, not taken from mathjax3_config
-_OWN = ("loader", "startup", "chtml")
+_OWN = ("loader", "startup", "chtml", "svg")
 
 #: Math as Sphinx writes it for MathJax: inline \(...\), display \[...\] or a bare
 #: amsmath environment (nowrap), with an equation number in a span.eqno before it.
@@ -61,36 +61,41 @@ _MATHJAX_SCRIPTS = re.compile(
     r"|[ \t]*<script[^>]*src=\"[^\"]*_static/mathjax/[^\"]*\"[^>]*></script>\n?"
 )
 
-#: Run in V8 after MathJax's startup: typeset a list of [tex, display] pairs into CHTML,
-#: and return the page's stylesheet (only the glyphs used since the last call).
+#: Run in V8 after MathJax's startup: typeset a list of [tex, display] pairs into SVG,
+#: and return the page's stylesheet and glyph definitions (those used since last call).
 _RENDER_JS = r"""
 var __mlmathRender = async function (items) {
   const out = MathJax.startup.output, adaptor = MathJax.startup.adaptor;
   const doc = MathJax.startup.document;
-  out.chtmlStyles = null;   // a fresh stylesheet for each page
-  out.clearCache();
+  out.fontCache.clearCache();   // the glyphs of this page only
   const html = [], errors = [];
   for (const [tex, display] of items) {
     let node;
     try {
-      node = await MathJax.tex2chtmlPromise(tex, {display});
+      node = await MathJax.tex2svgPromise(tex, {display});
     } catch (err) {
       errors.push([tex, String(err && err.message || err)]);
       html.push('');
       continue;
     }
-    const merror = adaptor.tags(node, 'mjx-merror');
-    if (merror.length) {
-      errors.push([tex, adaptor.getAttribute(merror[0], 'data-mjx-error') ||
-                        adaptor.textContent(merror[0])]);
-    }
     adaptor.setAttribute(node, 'data-latex', tex);
-    html.push(adaptor.outerHTML(node));
+    const markup = adaptor.outerHTML(node);
+    const merror = markup.match(/data-mml-node="merror"[^>]*?data-mjx-error="([^"]*)"/)
+      || markup.match(/data-mml-node="merror"/);
+    if (merror) errors.push([tex, merror[1] || 'merror']);
+    // noundefined draws an unknown macro's name in red instead of failing
+    if (/data-mml-node="mtext" fill="red"/.test(markup)) {
+      errors.push([tex, 'undefined control sequence']);
+    }
+    html.push(markup);
   }
   const extra = new MathJax._.util.StyleList.CssStyles();
   for (const styles of doc.styles || []) extra.addStyles(styles);
-  const css = adaptor.textContent(MathJax.chtmlStylesheet()) + '\n' + extra.cssText;
-  return JSON.stringify({html, errors, css});
+  const css = adaptor.textContent(MathJax.svgStylesheet()) + '\n' + extra.cssText;
+  const glyphs = '<svg id="MJX-SVG-global-cache" xmlns="http://www.w3.org/2000/svg"' +
+    ' style="display: none" aria-hidden="true">' +
+    adaptor.outerHTML(out.fontCache.getCache()) + '</svg>';
+  return JSON.stringify({html, errors, css, glyphs});
 };
 """
 
@@ -111,22 +116,22 @@ class MathJaxInV8:
                 *mathjax_dir.glob("adaptors/*.js"),
                 *mathjax_dir.glob("input/*.js"),
                 *mathjax_dir.glob("input/tex/extensions/*.js"),
-                *mathjax_dir.glob("output/chtml.js"),
-                *mathjax_dir.glob("output/chtml/fonts/*.js"),
+                *mathjax_dir.glob("output/svg.js"),
+                *mathjax_dir.glob("output/svg/fonts/*.js"),
                 *mathjax_dir.glob("a11y/assistive-mml.js"),
             ]
         }
-        chtml = {
-            **config.get("chtml", {}),
-            "fontURL": _FONTS,
-            "scale": SCALE,
-            "matchFontHeight": False,
+        # SVG with one set of glyph definitions per page (see the module's docstring)
+        load = ["output/svg" if c == "output/chtml" else c for c in load]
+        svg = {
+            **config.get("svg", {}),
+            "fontCache": "global",
         }
         setup = {
             **{k: v for k, v in config.items() if k not in _OWN},
             "loader": {"load": ["adaptors/liteDOM", *load], "paths": {"mathjax": "MJ"}},
             "startup": {"typeset": False},
-            "chtml": chtml,
+            "svg": svg,
         }
         # no menu, no DOM: the options that only matter in a browser are dropped
         setup.get("options", {}).pop("enableMenu", None)
@@ -145,7 +150,7 @@ class MathJaxInV8:
         self.ctx.eval(_RENDER_JS)
 
     def render(self, items: list[tuple[str, bool]]) -> dict:
-        """CHTML of each (TeX, display) item, TeX errors and the glyphs' stylesheet."""
+        """SVG of each (TeX, display) item, TeX errors, stylesheet and glyph shapes."""
         call = f"__mlmathRender({json.dumps(items)})"
         return json.loads(self.ctx.eval(call).get(timeout=300))
 
@@ -154,17 +159,26 @@ class MathJaxInV8:
         self.ctx.close()
 
 
-def _mathjax_dir(app) -> Path:
-    module = sys.modules.get("sphinx-mathjax-offline")
-    if module is None:
-        raise RuntimeError("mathjax_prerender needs sphinx-mathjax-offline")
+def mathjax_dir() -> Path:
+    """MathJax's files, as sphinx-mathjax-offline serves them."""
+    import importlib
+
+    module = importlib.import_module("sphinx-mathjax-offline")
     return Path(module.__file__).parent / "static" / "mathjax"
+
+
+def book_engine(root: Path) -> MathJaxInV8:
+    """MathJax set up as the book's ``_config.yml`` says (for tests and scripts)."""
+    import yaml
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    return MathJaxInV8(mathjax_dir(), config["sphinx"]["config"]["mathjax3_config"])
 
 
 def _engine(app) -> MathJaxInV8:
     engine = getattr(app, "_mlmath_mathjax", None)
     if engine is None or engine.pid != os.getpid():  # one per (forked) process
-        engine = MathJaxInV8(_mathjax_dir(app), app.config.mathjax3_config or {})
+        engine = MathJaxInV8(mathjax_dir(), app.config.mathjax3_config or {})
         app._mlmath_mathjax = engine
     return engine
 
@@ -193,7 +207,8 @@ def prerender_page(app, pagename: str, text: str) -> str:
         if parts is not None:
             found.append((m, parts))
     if not found:
-        return text
+        _check_no_math_left(pagename, text)
+        return _MATHJAX_SCRIPTS.sub("", text)
     for _, (_, tex, _) in found:
         if _MYST_ROLE.search(tex):
             logger.warning(
@@ -207,15 +222,41 @@ def prerender_page(app, pagename: str, text: str) -> str:
             location=pagename, type="mlmath", subtype="math",
         )
     pieces, last = [], 0
-    for (m, (eqno, _, _)), chtml in zip(found, result["html"], strict=True):
-        pieces += [text[last:m.start()], m.group("open"), eqno, chtml, m.group("close")]
+    for (m, (eqno, _, _)), svg in zip(found, result["html"], strict=True):
+        pieces += [text[last:m.start()], m.group("open"), eqno, svg, m.group("close")]
         last = m.end()
     pieces.append(text[last:])
     text = "".join(pieces)
-    fonts = "../" * pagename.count("/") + FONT_DIR
-    style = '<style id="MJX-CHTML-styles">\n' + result["css"].replace(_FONTS, fonts)
+    style = '<style id="MJX-SVG-styles">\n' + result["css"] + "</style>\n"
     text = _MATHJAX_SCRIPTS.sub("", text)
-    return text.replace("</head>", style + "</style>\n</head>", 1)
+    _check_no_math_left(pagename, text)
+    text = text.replace("</head>", style + "</head>", 1)
+    # the glyph shapes every formula of the page refers to (<use href="#MJX-...">)
+    return _BODY.sub(lambda m: m.group(0) + "\n" + result["glyphs"], text, count=1)
+
+
+#: where a browser MathJax would not look for math (and this module does not either)
+_NOT_TEXT = re.compile(
+    r"<(pre|code|script|style|textarea|mjx-container)\b.*?</\1>", re.S | re.I
+)
+_DELIMITER = re.compile(r"\\\(|\\\[|\\begin\{")
+
+
+def _check_no_math_left(pagename: str, text: str) -> None:
+    """Warn about TeX delimiters left in a page's text.
+
+    Without MathJax in the browser nothing would typeset them (Sphinx puts all math in
+    ``.math`` elements, which are typeset here).
+    """
+    body = text[text.find("<body"):]
+    left = _DELIMITER.search(_NOT_TEXT.sub("", body))
+    if left:
+        at = left.start()
+        rest = _NOT_TEXT.sub("", body)
+        logger.warning(
+            "TeX left untypeset in the page: %r", rest[max(0, at - 40):at + 60],
+            location=pagename, type="mlmath", subtype="math",
+        )
 
 
 def wrap_page_renderer(app):
