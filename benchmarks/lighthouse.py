@@ -64,8 +64,16 @@ def lighthouse() -> str:
         prefix.mkdir(parents=True, exist_ok=True)
         print(f"installing lighthouse@{LIGHTHOUSE_VERSION} into {prefix}", flush=True)
         subprocess.run(
-            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-             "--silent", f"lighthouse@{LIGHTHOUSE_VERSION}"],
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(prefix),
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                f"lighthouse@{LIGHTHOUSE_VERSION}",
+            ],
             check=True,
         )
     return str(exe)
@@ -85,9 +93,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if os.path.isdir(path):
             path = os.path.join(path, "index.html")
         ctype = self.guess_type(path)
-        if not self.compress or not os.path.isfile(path) or not ctype.startswith(
-            TEXT_TYPES
-        ) or "gzip" not in self.headers.get("Accept-Encoding", ""):
+        if (
+            not self.compress
+            or not os.path.isfile(path)
+            or not ctype.startswith(TEXT_TYPES)
+            or "gzip" not in self.headers.get("Accept-Encoding", "")
+        ):
             return super().send_head()
         data = gzip.compress(Path(path).read_bytes(), 6)
         self.send_response(200)
@@ -125,9 +136,16 @@ def run_page(exe: str, url: str, out: Path, cpu: float | None = None) -> dict:
         "--host-resolver-rules='MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'"
     )
     subprocess.run(
-        [exe, url, "--only-categories=performance", "--output=json",
-         f"--output-path={out}", "--quiet", f"--chrome-flags={flags}",
-         *([f"--throttling.cpuSlowdownMultiplier={cpu}"] if cpu else [])],
+        [
+            exe,
+            url,
+            "--only-categories=performance",
+            "--output=json",
+            f"--output-path={out}",
+            "--quiet",
+            f"--chrome-flags={flags}",
+            *([f"--throttling.cpuSlowdownMultiplier={cpu}"] if cpu else []),
+        ],
         check=True,
         env={**os.environ, "CHROME_PATH": chromium()},
     )
@@ -166,14 +184,22 @@ def run_page(exe: str, url: str, out: Path, cpu: float | None = None) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pages", nargs="*", default=DEFAULT_PAGES,
-                        help="pages without .html, e.g. book/intro")
+    parser.add_argument(
+        "pages",
+        nargs="*",
+        default=DEFAULT_PAGES,
+        help="pages without .html, e.g. book/intro",
+    )
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--plain", action="store_true",
-                        help="serve uncompressed (default: gzip, as hosts do)")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="serve uncompressed (default: gzip, as hosts do)",
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--cpu", type=float,
-                        help="CPU slowdown multiplier (Lighthouse's default: 4)")
+    parser.add_argument(
+        "--cpu", type=float, help="CPU slowdown multiplier (Lighthouse's default: 4)"
+    )
     parser.add_argument("--keep", type=Path, help="keep Lighthouse's reports here")
     args = parser.parse_args(argv)
     if not (args.site / "index.html").exists():
@@ -181,10 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     exe = lighthouse()
     mode = "plain" if args.plain else "gzip"
     results = {"serving": mode, "load_average_before": os.getloadavg(), "pages": {}}
-    print(f"Lighthouse {LIGHTHOUSE_VERSION}, mobile, simulated throttling, {mode}; "
-          f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'page':<52} {'perf':>4} {'FCP s':>6} {'LCP s':>6} {'TBT ms':>7} "
-          f"{'CLS':>6} {'SI s':>5} {'sent KiB':>8} {'KiB':>6} {'bench':>5}")
+    print(
+        f"Lighthouse {LIGHTHOUSE_VERSION}, mobile, simulated throttling, {mode}; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'page':<52} {'perf':>4} {'FCP s':>6} {'LCP s':>6} {'TBT ms':>7} "
+        f"{'CLS':>6} {'SI s':>5} {'sent KiB':>8} {'KiB':>6} {'bench':>5}"
+    )
     with tempfile.TemporaryDirectory() as tmp, serve(args.site, not args.plain) as base:
         keep = args.keep or Path(tmp)
         keep.mkdir(parents=True, exist_ok=True)
@@ -192,11 +222,13 @@ def main(argv: list[str] | None = None) -> int:
             out = keep / (page.replace("/", "_") + f"-{mode}.json")
             r = run_page(exe, f"{base}/{page}.html", out, args.cpu)
             results["pages"][page] = r
-            print(f"{page:<52} {r['score']:>4} {r['fcp_ms'] / 1000:>6.1f} "
-                  f"{r['lcp_ms'] / 1000:>6.1f} {r['tbt_ms']:>7.0f} {r['cls']:>6.3f} "
-                  f"{r['si_ms'] / 1000:>5.1f} {r['transfer_bytes'] / 1024:>8.0f} "
-                  f"{r['resource_bytes'] / 1024:>6.0f} {r['benchmark_index']:>5}",
-                  flush=True)
+            print(
+                f"{page:<52} {r['score']:>4} {r['fcp_ms'] / 1000:>6.1f} "
+                f"{r['lcp_ms'] / 1000:>6.1f} {r['tbt_ms']:>7.0f} {r['cls']:>6.3f} "
+                f"{r['si_ms'] / 1000:>5.1f} {r['transfer_bytes'] / 1024:>8.0f} "
+                f"{r['resource_bytes'] / 1024:>6.0f} {r['benchmark_index']:>5}",
+                flush=True,
+            )
     results["load_average_after"] = os.getloadavg()
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if args.json:

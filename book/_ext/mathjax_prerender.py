@@ -188,7 +188,7 @@ def _split(body: str) -> tuple[str, str, bool] | None:
     eqno = ""
     match = _EQNO.match(body)
     if match:
-        eqno, body = match.group(1), body[match.end():]
+        eqno, body = match.group(1), body[match.end() :]
     text = html.unescape(body).strip()
     if text.startswith("\\(") and text.endswith("\\)"):
         return eqno, text[2:-2], False
@@ -212,18 +212,25 @@ def prerender_page(app, pagename: str, text: str) -> str:
     for _, (_, tex, _) in found:
         if _MYST_ROLE.search(tex):
             logger.warning(
-                "a MyST role inside math reaches the reader as text: %s", tex[:120],
-                location=pagename, type="mlmath", subtype="math",
+                "a MyST role inside math reaches the reader as text: %s",
+                tex[:120],
+                location=pagename,
+                type="mlmath",
+                subtype="math",
             )
     result = _engine(app).render([[tex, display] for _, (_, tex, display) in found])
     for tex, error in result["errors"]:
         logger.warning(
-            "MathJax cannot typeset %r: %s", tex[:120], error,
-            location=pagename, type="mlmath", subtype="math",
+            "MathJax cannot typeset %r: %s",
+            tex[:120],
+            error,
+            location=pagename,
+            type="mlmath",
+            subtype="math",
         )
     pieces, last = [], 0
     for (m, (eqno, _, _)), svg in zip(found, result["html"], strict=True):
-        pieces += [text[last:m.start()], m.group("open"), eqno, svg, m.group("close")]
+        pieces += [text[last : m.start()], m.group("open"), eqno, svg, m.group("close")]
         last = m.end()
     pieces.append(text[last:])
     text = "".join(pieces)
@@ -248,14 +255,17 @@ def _check_no_math_left(pagename: str, text: str) -> None:
     Without MathJax in the browser nothing would typeset them (Sphinx puts all math in
     ``.math`` elements, which are typeset here).
     """
-    body = text[text.find("<body"):]
+    body = text[text.find("<body") :]
     left = _DELIMITER.search(_NOT_TEXT.sub("", body))
     if left:
         at = left.start()
         rest = _NOT_TEXT.sub("", body)
         logger.warning(
-            "TeX left untypeset in the page: %r", rest[max(0, at - 40):at + 60],
-            location=pagename, type="mlmath", subtype="math",
+            "TeX left untypeset in the page: %r",
+            rest[max(0, at - 40) : at + 60],
+            location=pagename,
+            type="mlmath",
+            subtype="math",
         )
 
 
