@@ -12,6 +12,9 @@
   // TeX source of every typeset formula, by its container (MathJax 3's math list).
   const source = new Map();
   const mj = window.MathJax;
+  for (const c of document.querySelectorAll("mjx-container[data-latex]")) {
+    source.set(c, c.getAttribute("data-latex"));  // typeset when the site was built
+  }
   if (mj && mj.startup && mj.startup.document) {
     for (const item of mj.startup.document.math) {
       if (item.typesetRoot) source.set(item.typesetRoot, String(item.math));
@@ -115,8 +118,8 @@
   // 4. Notation: norm bars at full height (not the small detached bars that
   //    \left\lVert ... \right\rVert draws in MathJax 3 CHTML).
   const shortNorms = [];
-  for (const c of main.querySelectorAll("mjx-c.mjx-c2016, mjx-c.mjx-c2225")) {
-    const h = (c.closest("mjx-mo") || c).getBoundingClientRect().height;
+  for (const c of main.querySelectorAll("mjx-c.mjx-c2016, mjx-c.mjx-c2225, use[data-c='2016'], use[data-c='2225']")) {
+    const h = (c.closest("mjx-mo, g[data-mml-node='mo']") || c).getBoundingClientRect().height;
     const container = c.closest("mjx-container");
     if (!h || !container) continue;
     const size = parseFloat(getComputedStyle(container).fontSize);

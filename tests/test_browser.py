@@ -156,15 +156,13 @@ def test_math_renders_offline(visits, page):
     assert "\\(" not in v["text"] and "\\[" not in v["text"], f"raw TeX left in {page}"
 
 
-def test_mathjax_is_served_by_the_site(site):
-    # the loader and the components _config.yml asks it to load (mathjax3_config)
-    mathjax = site.root / "_static" / "mathjax"
-    assert (mathjax / "startup.js").exists()
-    for component in ("core", "input/tex-base", "output/chtml", "a11y/assistive-mml",
-                      "input/tex/extensions/boldsymbol"):
-        assert (mathjax / f"{component}.js").exists(), component
+def test_math_is_typeset_when_the_site_is_built(site):
+    # book/_ext/mathjax_prerender.py: MathJax's SVG output (with assistive MathML for
+    # screen readers) is in the page; no MathJax script is loaded, from a CDN or not
     html = site.html(CHAPTERS[1])
-    assert "_static/mathjax/startup.js" in html
+    assert '<mjx-container class="MathJax" jax="SVG"' in html
+    assert "<mjx-assistive-mml" in html and 'id="MJX-SVG-global-cache"' in html
+    assert "_static/mathjax/" not in html and "window.MathJax" not in html
     assert "cdn.jsdelivr.net" not in html and "mathjax@3" not in html
 
 

@@ -116,12 +116,10 @@ def axe_script() -> Path:
 
 def _typeset(page) -> None:
     page.wait_for_function(
-        "() => !document.querySelector('.math') || (window.MathJax && MathJax.startup"
-        " && MathJax.startup.promise)",
+        "() => !document.querySelector('.math') || window.mlmathMathReady",
         timeout=20_000,
     )
-    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.wait_for_timeout(50)  # let the site script mark scrolling equations
+    page.evaluate("() => window.mlmathMathReady")
 
 
 def _visible_links(page, selector: str) -> int:
@@ -424,11 +422,16 @@ def _write_summary(results: dict, site) -> None:
             summary[key]["figures_below_9px"] = sum(
                 s < MIN_FIGURE_TEXT_PX for s in sizes
             )
-    details = {f"{w}-{m}": by_page for (w, m), by_page in results.items()}
+    # the details without each page's resource list (long), leaving `results` intact:
+    # the page-weight check reads those lists afterwards
+    details = {
+        f"{w}-{m}": {
+            page: {k: v for k, v in data.items() if k != "resources"}
+            for page, data in by_page.items()
+        }
+        for (w, m), by_page in results.items()
+    }
     (out / "reader-summary.json").write_text(json.dumps(summary, indent=1))
-    for d in details.values():
-        for v in d.values():
-            v.pop("resources", None)
     (out / "reader-details.json").write_text(json.dumps(details, indent=1))
 
 
@@ -560,23 +563,24 @@ def test_chapter_page_weight_is_within_budget(sweep, site, page):
     )
 
 
-def test_notation_macros_render_as_the_notation_page_says(browser_page_for_notation):
+def test_notation_macros_render_as_the_notation_page_says():
     """\\vect is bold for Greek letters too; \\norm has full-height bars."""
-    page = browser_page_for_notation
-    classes = page.evaluate(
-        """(tex) => [...MathJax.tex2chtml(tex).querySelectorAll('mjx-c')]
-                   .map(c => c.className)""",
-        r"\vect{\alpha}\vect{\mu}\vect{x}",
-    )
-    assert len(classes) == 3 and all(re.search(r"TEX-B", c) for c in classes), classes
-    norm = page.evaluate(
-        """(tex) => [...MathJax.tex2chtml(tex).querySelectorAll('mjx-c')]
-                   .map(c => c.className)""",
-        r"\norm{\vect{w}}",
-    )
-    assert not [c for c in norm if re.search(r"TEX-S\d", c)], (
-        f"\\norm draws size-font delimiters at text size: {norm}"
-    )
+    import sys
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from mathjax_prerender import book_engine
+
+    engine = book_engine(ROOT)
+    try:
+        vect, norm = engine.render(
+            [[r"\vect{\alpha}\vect{\mu}\vect{x}", False], [r"\norm{\vect{w}}", False]]
+        )["html"]
+    finally:
+        engine.close()
+    glyphs = re.findall(r'href="#MJX-(TEX-[A-Z0-9]+)-', vect)
+    assert len(glyphs) == 3 and all(g.startswith("TEX-B") for g in glyphs), glyphs
+    sizes = re.findall(r'href="#MJX-(TEX-S[A-Z0-9]*)-', norm)
+    assert not sizes, f"\\norm draws size-font delimiters at text size: {sizes}"
 
 
 @pytest.fixture(scope="module")

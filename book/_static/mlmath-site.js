@@ -3,11 +3,32 @@
 // edge that hides more of it, and the stylesheet fades that edge out, so a reader
 // sees at once that there is more to the right (or left). A formula that scrolls is
 // also made a Tab stop, so that a keyboard can scroll it (formulas that fit are not).
-// Runs after MathJax typesets.
+// The math is typeset when the site is built (book/_ext/mathjax_prerender.py), so the
+// formulas are in the page already; they are measured again once MathJax's webfonts
+// have loaded, and when the window is resized. (Should a page typeset in the browser,
+// e.g. a MathJax that a live-code kernel loads, the marks wait for it.)
 (function () {
   "use strict";
-  function mark(box) {
-    var more = box.scrollWidth > box.clientWidth;  // as axe judges "scrollable"
+  // All the boxes are measured first, then marked: measuring after each change would
+  // lay the page out again for every formula.
+  function markAll() {
+    var boxes = document.querySelectorAll("div.math > mjx-container, span.math");
+    var sizes = Array.prototype.map.call(boxes, function (box) {
+      return [box.scrollWidth, box.clientWidth, box.scrollLeft];
+    });
+    Array.prototype.forEach.call(boxes, function (box, i) {
+      mark(box, sizes[i]);
+      if (!box.dataset.mlmScroll) {
+        box.dataset.mlmScroll = "1";
+        box.addEventListener("scroll", function () {
+          mark(box, [box.scrollWidth, box.clientWidth, box.scrollLeft]);
+        }, { passive: true });
+      }
+    });
+  }
+  function mark(box, size) {
+    var scrollWidth = size[0], clientWidth = size[1], scrollLeft = size[2];
+    var more = scrollWidth > clientWidth;  // as axe judges "scrollable"
     if (more && !box.hasAttribute("tabindex")) {
       box.setAttribute("tabindex", "0");
       box.dataset.mlmTab = "1";
@@ -15,38 +36,23 @@
       box.removeAttribute("tabindex");
       delete box.dataset.mlmTab;
     }
-    box.classList.toggle("mlm-more-right",
-      more && box.scrollLeft + box.clientWidth < box.scrollWidth - 1);
-    box.classList.toggle("mlm-more-left", more && box.scrollLeft > 1);
+    box.classList.toggle("mlm-more-right", more && scrollLeft + clientWidth < scrollWidth - 1);
+    box.classList.toggle("mlm-more-left", more && scrollLeft > 1);
   }
-  function markAll() {
-    document.querySelectorAll("div.math > mjx-container, span.math").forEach(function (box) {
-      mark(box);
-      if (!box.dataset.mlmScroll) {
-        box.dataset.mlmScroll = "1";
-        box.addEventListener("scroll", function () { mark(box); }, { passive: true });
-      }
-    });
-  }
-  function whenTypeset(callback) {
-    var tries = 0;
-    (function poll() {
-      var mj = window.MathJax;
-      if (mj && mj.startup && mj.startup.promise) {
-        mj.startup.promise.then(callback);
-      } else if (tries++ < 150) {
-        setTimeout(poll, 100);
-      }
-    })();
+  function typeset() {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) return mj.startup.promise;
+    return Promise.resolve();
   }
   function start() {
     if (!document.querySelector("div.math, span.math")) return;
-    whenTypeset(function () {
-      markAll();
-      window.addEventListener("resize", markAll, { passive: true });
-      // MathJax's web fonts can finish loading after typesetting, changing widths
-      if (document.fonts && document.fonts.ready) document.fonts.ready.then(markAll);
-    });
+    // once the formulas are typeset and MathJax's webfonts have loaded (they set widths)
+    var ready = Promise.all([typeset(), document.fonts ? document.fonts.ready : null])
+      .then(markAll);
+    // What the reader checks (tests/test_browser_reader.py) wait for: the formulas are
+    // typeset and the scrolling ones are marked.
+    window.mlmathMathReady = ready;
+    window.addEventListener("resize", markAll, { passive: true });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
