@@ -212,3 +212,16 @@ def test_screenshots_light_and_dark(browser, base_url):
         finally:
             visit.close()
     assert (ARTIFACTS / "ch1-pagerank-dark.png").stat().st_size > 10_000
+
+
+def test_vect_is_bold_for_greek_letters_too(browser, base_url):
+    """\\vect renders as the notation page says: bold, Greek letters included."""
+    visit = Visit(browser, f"{base_url}/book/notation.html")
+    visit.wait_for_math()
+    classes = visit.page.evaluate(
+        """(tex) => MathJax.tex2chtmlPromise(tex).then(
+               node => [...node.querySelectorAll('mjx-c')].map(c => c.className))""",
+        r"\vect{\alpha}\vect{\mu}\vect{x}",
+    )
+    visit.close()
+    assert len(classes) == 3 and all("TEX-B" in c for c in classes), classes
