@@ -1,4 +1,4 @@
-"""The Jupyter server's contents manager on Binder: the book's pages read like the book.
+r"""The Jupyter server's contents manager on Binder: pages that read like the book.
 
 binder/postBuild makes this the server's ``contents_manager_class``. It is jupytext's
 contents manager (MyST ``.md`` pages open as notebooks) with two changes to the
@@ -7,8 +7,8 @@ its Sphinx source:
 
 * a first markdown cell holding only a YAML front matter with the book's math macros
   (``_config.yml``, ``sphinx.config.mathjax3_config.tex.macros``): jupyterlab-myst
-  reads macros from the front matter of the first cell (``math:``), so ``\\vect``,
-  ``\\norm``, ``\\T`` render as in the book instead of as red errors;
+  reads macros from the front matter of the first cell (``math:``), so ``\vect``,
+  ``\norm``, ``\T`` render as in the book instead of as red errors;
 * Sphinx-only roles that jupyterlab-myst does not know show as readable inline code:
   ``{glue:text}`name:fmt``` becomes ```name``` (its value is computed by the page's
   code; the web book and the PDF print the number), ``{py:func}`mlmath.f``` becomes
@@ -37,7 +37,7 @@ SPHINX_ONLY_ROLE = re.compile(
 
 
 def macros(root: Path = ROOT) -> dict[str, str]:
-    """The book's MathJax macros as MyST front matter ``math:`` (``{"\\\\vect": ...}``)."""
+    r"""The book's MathJax macros as MyST front matter ``math:`` (``\vect`` ...)."""
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     tex = config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
     return {
@@ -111,8 +111,9 @@ class BookContentsManager(_Jupytext):
 
     async def get(self, path, content=True, type=None, format=None, **kwargs):
         """The page as a notebook for the reader (see the module docstring)."""
-        model = await super().get(path, content=content, type=type, format=format,
-                                  **kwargs)
+        model = await super().get(
+            path, content=content, type=type, format=format, **kwargs
+        )
         if self._is_page(model, path) and content and model.get("content"):
             model["content"] = for_reader(model["content"])
         return model

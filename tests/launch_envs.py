@@ -25,7 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
-CACHE = Path(os.environ.get("MLMATH_LAUNCH_CACHE", Path.home() / ".cache" / "mlmath-book"))
+CACHE = Path(
+    os.environ.get("MLMATH_LAUNCH_CACHE", Path.home() / ".cache" / "mlmath-book")
+)
 DONE = ".complete"  # written last: an interrupted build is rebuilt
 
 
@@ -62,7 +64,7 @@ def repo2docker_runs_pip_install_dot(root: Path = ROOT) -> bool:
 
     repo2docker/buildpacks/python/__init__.py (``_is_python_package``): not when the
     repository has a ``binder/`` (or ``.binder/``) folder; otherwise when it has a
-    ``setup.py``, or a ``pyproject.toml`` with both ``[project]`` and ``[build-system]``.
+    ``setup.py``, or a ``pyproject.toml`` with ``[project]`` and ``[build-system]``.
     """
     if (root / "binder").is_dir() or (root / ".binder").is_dir():
         return False
@@ -93,7 +95,9 @@ def binder_env(root: Path = ROOT, base: Path = BINDER / "repo2docker-base.txt") 
     """
     files = binder_files(root)
     inputs = [base.read_bytes(), str(root), sys.version, python311()]
-    inputs += [files[n].read_bytes() for n in ("requirements.txt", "runtime.txt") if n in files]
+    inputs += [
+        files[n].read_bytes() for n in ("requirements.txt", "runtime.txt") if n in files
+    ]
     inputs.append((root / "pyproject.toml").read_bytes())
     prefix = CACHE / f"binder-{_key(*inputs)}"
     if (prefix / DONE).exists():
@@ -127,7 +131,11 @@ def run_post_build(prefix: Path, root: Path = ROOT) -> str:
     env = {**os.environ, "PATH": f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run(
-        [f"./{script.relative_to(root)}"], cwd=root, env=env, capture_output=True, text=True
+        [f"./{script.relative_to(root)}"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"postBuild failed:\n{proc.stdout}\n{proc.stderr}")
@@ -136,14 +144,27 @@ def run_post_build(prefix: Path, root: Path = ROOT) -> str:
 
 #: The Colab-like environment: the scientific stack at the versions the book is tested
 #: with (requirements.txt), a kernel and nbclient; no mlmath, no myst-nb.
-COLAB_PACKAGES = ["numpy", "scipy", "matplotlib", "seaborn", "networkx", "scikit-learn",
-                  "ipykernel", "nbclient", "nbformat"]
+COLAB_PACKAGES = [
+    "numpy",
+    "scipy",
+    "matplotlib",
+    "seaborn",
+    "networkx",
+    "scikit-learn",
+    "ipykernel",
+    "nbclient",
+    "nbformat",
+]
 
 
 def pins(names: list[str], root: Path = ROOT) -> list[str]:
     """``name==version`` from requirements.txt where it pins `name`."""
     lines = (root / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    pinned = dict(line.split("==", 1) for line in lines if "==" in line and not line.startswith("#"))
+    pinned = dict(
+        line.split("==", 1)
+        for line in lines
+        if "==" in line and not line.startswith("#")
+    )
     return [f"{n}=={pinned[n].strip()}" if n in pinned else n for n in names]
 
 
@@ -158,8 +179,17 @@ def colab_env(root: Path = ROOT) -> Path:
     log = prefix.parent / f"{prefix.name}.log"
     log.write_text("Colab-like environment\n", encoding="utf-8")
     _run([python311(), "-m", "venv", prefix], log)
-    _run([prefix / "bin" / "python", "-m", "pip", "--disable-pip-version-check",
-          "install", *packages], log)
+    _run(
+        [
+            prefix / "bin" / "python",
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "install",
+            *packages,
+        ],
+        log,
+    )
     (prefix / DONE).write_text("ok\n", encoding="utf-8")
     return prefix
 
@@ -169,7 +199,9 @@ if __name__ == "__main__":
     if which == "binder":
         prefix = binder_env()
         print(run_post_build(prefix), end="")
-        print(f"Binder environment: {prefix}\nStart it with:\n"
-              f"  PATH={prefix}/bin:$PATH jupyter lab --ServerApp.root_dir={ROOT}")
+        print(
+            f"Binder environment: {prefix}\nStart it with:\n"
+            f"  PATH={prefix}/bin:$PATH jupyter lab --ServerApp.root_dir={ROOT}"
+        )
     else:
         print(f"Colab-like environment: {colab_env()}")

@@ -37,8 +37,14 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "binder"
 CHROMIUM = os.environ.get("MLMATH_CHROMIUM") or shutil.which("chromium") or ""
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 BRANCH = CONFIG["repository"]["branch"]
@@ -81,8 +87,15 @@ def test_binder_pins_agree_with_the_books_pins_and_the_base():
     base = requirement_pins(BINDER / "repo2docker-base.txt")
     assert base["jupyterlab"] == "4.4.9" and base["notebook"] == "7.4.7"
     assert base["jupyter-server"] == "2.17.0"
-    for name in ("numpy", "scipy", "matplotlib", "seaborn", "networkx", "scikit-learn",
-                 "myst-nb"):
+    for name in (
+        "numpy",
+        "scipy",
+        "matplotlib",
+        "seaborn",
+        "networkx",
+        "scikit-learn",
+        "myst-nb",
+    ):
         assert binder[name] == book[name], name
     # the base is repo2docker's: Binder must not move JupyterLab itself
     assert not set(binder) & {"jupyterlab", "notebook", "jupyter-server"}
@@ -102,20 +115,30 @@ def binder_prefix() -> Path:
 def test_the_binder_environment_runs_repo2dockers_jupyterlab(binder_prefix):
     python = binder_prefix / "bin" / "python"
     out = subprocess.run(
-        [python, "-c", "import jupyterlab, notebook, jupyter_server, mlmath; "
-         "print(jupyterlab.__version__, notebook.__version__, "
-         "jupyter_server.__version__, mlmath.__file__)"],
-        capture_output=True, text=True, check=True, cwd="/",
+        [
+            python,
+            "-c",
+            "import jupyterlab, notebook, jupyter_server, mlmath; "
+            "print(jupyterlab.__version__, notebook.__version__, "
+            "jupyter_server.__version__, mlmath.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
     ).stdout.split()
     base = requirement_pins(BINDER / "repo2docker-base.txt")
     assert out[:3] == [base["jupyterlab"], base["notebook"], base["jupyter-server"]]
     # editable: the reader's edits to mlmath/ are what the kernel imports
     assert Path(out[3]) == ROOT / "mlmath" / "__init__.py"
-    check = subprocess.run([python, "-m", "pip", "check"], capture_output=True, text=True)
+    check = subprocess.run(
+        [python, "-m", "pip", "check"], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout
     extensions = subprocess.run(
         [binder_prefix / "bin" / "jupyter", "labextension", "list"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     listing = extensions.stdout + extensions.stderr
     for name in ("jupyterlab-jupytext", "jupyterlab-myst"):
@@ -144,13 +167,22 @@ def lab(binder_prefix, tmp_path_factory):
         "MPLCONFIGDIR": str(home / "matplotlib"),
     }
     env.pop("VIRTUAL_ENV", None)
-    cmd = [binder_prefix / "bin" / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-           f"--port={port}", f"--IdentityProvider.token={TOKEN}",
-           f"--ServerApp.root_dir={ROOT}", "--ServerApp.port_retries=0"]
+    cmd = [
+        binder_prefix / "bin" / "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={ROOT}",
+        "--ServerApp.port_retries=0",
+    ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")  # Binder runs as jovyan; CI runs as root
     log = (home / "lab.log").open("w")
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -160,8 +192,10 @@ def lab(binder_prefix, tmp_path_factory):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail("JupyterLab did not start:\n"
-                            + (home / "lab.log").read_text()[-4000:])
+                pytest.fail(
+                    "JupyterLab did not start:\n"
+                    + (home / "lab.log").read_text()[-4000:]
+                )
             time.sleep(0.5)
     yield url, home / "lab.log"
     proc.terminate()
@@ -194,7 +228,9 @@ def test_the_binder_link_opens_the_same_path(lab):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(lab, browser, page):
+def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(
+    lab, browser, page
+):
     url, log = lab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = page.rsplit("/", 1)[1]
@@ -203,8 +239,10 @@ def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(lab, brows
     console: list[str] = []
     blocked: list[str] = []
     tab.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
-    tab.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]|data:|blob:)"),
-              lambda route: (blocked.append(route.request.url), route.abort()))
+    tab.route(
+        re.compile(r"^(?!http://127\.0\.0\.1[:/]|data:|blob:)"),
+        lambda route: (blocked.append(route.request.url), route.abort()),
+    )
     try:
         # the Binder URL path of the page: ?urlpath=lab/tree/<page>.md
         tab.goto(f"{url}/lab/tree/{page}.md?token={TOKEN}", wait_until="load")
@@ -214,8 +252,10 @@ def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(lab, brows
         except Exception:
             tab.screenshot(path=ARTIFACTS / f"{name}-not-a-notebook.png")
             editors = tab.locator(".jp-FileEditor:visible").count()
-            pytest.fail(f"{page}.md did not open as a notebook (text editors open: "
-                        f"{editors}); console:\n" + "\n".join(console[-30:]))
+            pytest.fail(
+                f"{page}.md did not open as a notebook (text editors open: "
+                f"{editors}); console:\n" + "\n".join(console[-30:])
+            )
         assert tab.locator(".jp-FileEditor:visible").count() == 0
         cells = panel.locator(".jp-Cell")
         assert cells.count() > 3
@@ -224,11 +264,15 @@ def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(lab, brows
         tab.wait_for_function(
             "() => { const k = document.querySelector("
             "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName');"
-            " return k && /Python 3/.test(k.textContent); }", timeout=60_000)
+            " return k && /Python 3/.test(k.textContent); }",
+            timeout=60_000,
+        )
         assert "Python 3" in kernel.inner_text()
         # Run All, from the Run menu, as a reader would
         tab.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        tab.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        tab.locator(
+            ".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")
+        ).click()
         code = panel.locator(".jp-CodeCell")
         n_code = code.count()
         tab.wait_for_function(
@@ -237,10 +281,14 @@ def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(lab, brows
               const prompts = [...p.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
               return prompts.length === n && prompts.every(
                 e => /\\[\\d+\\]/.test(e.textContent));
-            }""", arg=n_code, timeout=240_000)
+            }""",
+            arg=n_code,
+            timeout=240_000,
+        )
         errors = panel.locator(
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error'],"
-            " .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+            " .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+        )
         assert errors.count() == 0, errors.all_inner_texts()
         # the prose reads like the book: no raw MyST, no red math
         tab.wait_for_timeout(1000)
@@ -252,8 +300,13 @@ def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(lab, brows
         assert not [c for c in console if "Undefined control sequence" in c]
         # the book's theorem/definition boxes render as boxes (jupyterlab-myst)
         if "{prf:" in (ROOT / f"{page}.md").read_text(encoding="utf-8"):
-            assert panel.locator(".jp-MarkdownCell aside, .jp-MarkdownCell .admonition,"
-                                 " .jp-MarkdownCell [class*='proof']").count() > 0
+            assert (
+                panel.locator(
+                    ".jp-MarkdownCell aside, .jp-MarkdownCell .admonition,"
+                    " .jp-MarkdownCell [class*='proof']"
+                ).count()
+                > 0
+            )
         tab.screenshot(path=ARTIFACTS / f"{name}-after-run-all.png", full_page=False)
     finally:
         context.close()
@@ -265,19 +318,25 @@ def test_saving_the_notebook_writes_the_page_back_unchanged(lab):
     page = PAGES[0]
     headers = {"Authorization": f"token {TOKEN}", "Content-Type": "application/json"}
     before = (ROOT / f"{page}.md").read_bytes()
-    req = urllib.request.Request(f"{url}/api/contents/{page}.md?type=notebook&content=1",
-                                 headers=headers)
+    req = urllib.request.Request(
+        f"{url}/api/contents/{page}.md?type=notebook&content=1", headers=headers
+    )
     with urllib.request.urlopen(req) as resp:
         model = json.load(resp)
     cells = model["content"]["cells"]
     assert "math:" in "".join(cells[0]["source"])  # the macros for jupyterlab-myst
-    assert not any("{glue" in "".join(c["source"]) for c in cells
-                   if c["cell_type"] == "markdown")
+    assert not any(
+        "{glue" in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
     try:
         put = urllib.request.Request(
-            f"{url}/api/contents/{page}.md", method="PUT", headers=headers,
-            data=json.dumps({"type": "notebook", "format": "json",
-                             "content": model["content"]}).encode())
+            f"{url}/api/contents/{page}.md",
+            method="PUT",
+            headers=headers,
+            data=json.dumps(
+                {"type": "notebook", "format": "json", "content": model["content"]}
+            ).encode(),
+        )
         with urllib.request.urlopen(put):
             pass
         after = (ROOT / f"{page}.md").read_bytes()

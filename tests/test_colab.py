@@ -49,8 +49,12 @@ sys.exit(code)
 
 
 def head_commit() -> str:
-    return subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", ROOT, "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -68,32 +72,66 @@ def run_notebook(colab, page: str, reach: str) -> tuple[int, nbformat.NotebookNo
     """Run `page`'s notebook in a fresh folder (Colab's /content), GitHub -> `reach`."""
     prefix, work, _, notebooks = colab
     python = prefix / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "uninstall", "--quiet", "-y", "mlmath", "myst-nb"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [python, "-m", "pip", "uninstall", "--quiet", "-y", "mlmath", "myst-nb"],
+        check=True,
+        capture_output=True,
+    )
     content = work / "content" / page.replace("/", "-")
     content.mkdir(parents=True)
     target = content / "notebook.ipynb"
     target.write_bytes((notebooks / f"{page}.ipynb").read_bytes())
     gitconfig = content / ".gitconfig"
-    gitconfig.write_text(f'[url "{reach}"]\n\tinsteadOf = {REPO_URL}\n', encoding="utf-8")
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1",
-           "PATH": f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}",
-           "MPLCONFIGDIR": str(content / ".matplotlib")}
+    gitconfig.write_text(
+        f'[url "{reach}"]\n\tinsteadOf = {REPO_URL}\n', encoding="utf-8"
+    )
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(gitconfig),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "PATH": f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "MPLCONFIGDIR": str(content / ".matplotlib"),
+    }
     env.pop("VIRTUAL_ENV", None)
     env.pop("PYTHONPATH", None)
-    proc = subprocess.run([python, "-c", RUNNER, target], cwd=content, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [python, "-c", RUNNER, target],
+        cwd=content,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return proc.returncode, nbformat.read(target, as_version=4)
 
 
 def test_the_clean_environment_has_neither_mlmath_nor_myst_nb(colab):
     prefix = colab[0]
-    probe = ("import importlib.util as u; "
-             "print([m for m in ('mlmath', 'myst_nb', 'numpy') if u.find_spec(m)])")
-    subprocess.run([prefix / "bin" / "python", "-m", "pip", "uninstall", "--quiet", "-y",
-                    "mlmath", "myst-nb"], check=True, capture_output=True)
-    out = subprocess.run([prefix / "bin" / "python", "-c", probe], cwd="/",
-                         capture_output=True, text=True, check=True).stdout
+    probe = (
+        "import importlib.util as u; "
+        "print([m for m in ('mlmath', 'myst_nb', 'numpy') if u.find_spec(m)])"
+    )
+    subprocess.run(
+        [
+            prefix / "bin" / "python",
+            "-m",
+            "pip",
+            "uninstall",
+            "--quiet",
+            "-y",
+            "mlmath",
+            "myst-nb",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [prefix / "bin" / "python", "-c", probe],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "['numpy']"
 
 
@@ -107,15 +145,22 @@ def test_notebooks_install_the_commit_they_were_built_from(colab):
 def test_colab_notebook_installs_mlmath_and_runs(colab, page):
     github = colab[2]
     code, nb = run_notebook(colab, page, f"file://{github}")
-    errors = [(i, o) for i, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.outputs if o.output_type == "error"]
+    errors = [
+        (i, o)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert code == 0 and not errors, errors[:1]
     install = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert "Installing" in install and "Installed." in install
 
 
 def test_without_github_the_notebook_stops_in_the_install_cell_saying_what_to_do(colab):
-    code, nb = run_notebook(colab, PAGES[0], "file:///nonexistent/mlmath-executable.git")
+    code, nb = run_notebook(
+        colab, PAGES[0], "file:///nonexistent/mlmath-executable.git"
+    )
     assert code == 1
     first = nb.cells[0]
     (error,) = [o for o in first.outputs if o.output_type == "error"]
@@ -123,5 +168,6 @@ def test_without_github_the_notebook_stops_in_the_install_cell_saying_what_to_do
     assert "Could not install the book's package" in error.evalue
     assert "What to do" in error.evalue and "pip install" in error.evalue
     # nothing ran after it: the reader's first error is the install's
-    assert all(c.get("execution_count") is None for c in nb.cells[1:]
-               if c.cell_type == "code")
+    assert all(
+        c.get("execution_count") is None for c in nb.cells[1:] if c.cell_type == "code"
+    )

@@ -143,11 +143,14 @@ def test_colab_notebook_is_the_page_after_a_guarded_install_cell(site, page):
 
 
 def run_install_cell(source: str, importable: bool, pip_ok: bool = True):
-    """Run the install cell with pip and the import system mocked; return pip's calls."""
+    """Run the install cell with pip and imports mocked; return pip's commands."""
     python = TransformerManager().transform_cell(source)
-    result = subprocess.CompletedProcess([], 0 if pip_ok else 1, "", "fatal: no network")
-    with mock.patch("importlib.util.find_spec", return_value=object() if importable
-                    else None), mock.patch("subprocess.run", return_value=result) as run:
+    result = subprocess.CompletedProcess([], int(not pip_ok), "", "fatal: no network")
+    spec = object() if importable else None
+    with (
+        mock.patch("importlib.util.find_spec", return_value=spec),
+        mock.patch("subprocess.run", return_value=result) as run,
+    ):
         exec(compile(python, "<install-cell>", "exec"), {})
     return [call.args[0] for call in run.call_args_list]
 

@@ -36,8 +36,9 @@ def thebe_setting(html: str, name: str) -> str:
     return match.group(1)
 
 
-def live_cells(html: str) -> list[dict]:
-    """The page's live cells in document order: ``{"code", "init", "hidden", "before"}``."""
+def live_cells(html: str) -> tuple[list[dict], list[dict]]:
+    """The page's live cells (``{"code", "init"}``, in document order) and hidden
+    cells (``{"before", "code", "init"}``)."""
     soup = BeautifulSoup(html, "html.parser")
     selector = thebe_setting(html, "thebe_selector")
     selector_input = thebe_setting(html, "thebe_selector_input")
@@ -45,11 +46,13 @@ def live_cells(html: str) -> list[dict]:
     for element in soup.select(selector):
         pre = element.select_one(selector_input)
         classes = set(element.get("class", []))
-        cells.append({
-            "code": pre.get_text() if pre else None,
-            "init": bool(classes & {"thebe-init", "tag_thebe-init"}),
-            "hidden": False,
-        })
+        cells.append(
+            {
+                "code": pre.get_text() if pre else None,
+                "init": bool(classes & {"thebe-init", "tag_thebe-init"}),
+                "hidden": False,
+            }
+        )
     data = soup.find("script", id="mlmath-hidden-cells")
     hidden = json.loads(data.string) if data else []
     return cells, hidden
@@ -59,10 +62,16 @@ def sequence_thebe_sends(html: str) -> list[tuple[str, str]]:
     """(label, code) in the order the kernel receives them when the reader runs every
     visible live cell in order after clicking Live Code."""
     cells, hidden = live_cells(html)
-    sent = [(f"kernel start: hidden cell {i}", h["code"])
-            for i, h in enumerate(hidden) if h["init"]]
-    sent += [(f"kernel start: cell {i}", c["code"])
-             for i, c in enumerate(cells) if c["init"] and c["code"]]
+    sent = [
+        (f"kernel start: hidden cell {i}", h["code"])
+        for i, h in enumerate(hidden)
+        if h["init"]
+    ]
+    sent += [
+        (f"kernel start: cell {i}", c["code"])
+        for i, c in enumerate(cells)
+        if c["init"] and c["code"]
+    ]
     waiting = [(i, h) for i, h in enumerate(hidden) if not h["init"]]
     for k, cell in enumerate(cells):
         if cell["init"] or cell["code"] is None:
@@ -88,23 +97,36 @@ def test_live_code_runs_every_cell_of_the_page(site, page):
         return
     assert visible, f"{page} offers Live Code but has nothing to run"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(code, metadata={"label": label})
-                for label, code in sent]
+    nb.cells = [
+        nbformat.v4.new_code_cell(code, metadata={"label": label})
+        for label, code in sent
+    ]
     client = NotebookClient(
-        nb, timeout=120, kernel_name="python3",
+        nb,
+        timeout=120,
+        kernel_name="python3",
         resources={"metadata": {"path": str(ROOT / posixpath.dirname(page))}},
     )
     try:
         client.execute()
     except CellExecutionError as err:
-        failed = next((c for c in nb.cells if any(
-            o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        failed = next(
+            (
+                c
+                for c in nb.cells
+                if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            ),
+            None,
+        )
         where = failed.metadata["label"] if failed is not None else "?"
-        pytest.fail(f"{page}: Live Code fails at {where}:\n{str(err)[-1500:]}",
-                    pytrace=False)
+        pytest.fail(
+            f"{page}: Live Code fails at {where}:\n{str(err)[-1500:]}", pytrace=False
+        )
 
 
-@pytest.mark.parametrize("page", [p for p in NOTEBOOK_PAGES if p.endswith("/exercises")])
+@pytest.mark.parametrize(
+    "page", [p for p in NOTEBOOK_PAGES if p.endswith("/exercises")]
+)
 def test_pages_with_nothing_to_run_offer_no_live_code(site, page):
     html = site.html(page)
     cells, _ = live_cells(html)

@@ -166,10 +166,10 @@ def test_workflows_install_the_tex_packages_the_makefile_names(path):
     assert listed == wanted | {"poppler-utils"}
 
 
-# The first major of each action whose action.yml declares `runs.using: node24` (or, for
-# the composite upload-pages-artifact, that pins an upload-artifact that does). Read in
-# each action's repository at the tag pinned (2026-11-29); GitHub removed Node 20 from its
-# runners in September 2026, and older majors run on a forced Node 24 with a warning.
+# The first major of each action whose action.yml declares `runs.using: node24` (for the
+# composite upload-pages-artifact: that pins an upload-artifact that does), read in each
+# action's repository at the tag pinned (2026-11-29). GitHub removed Node 20 from its
+# runners in September 2026; older majors run on a forced Node 24 with a warning.
 NODE24_SINCE = {
     "actions/checkout": 5,
     "actions/setup-python": 6,
@@ -179,7 +179,9 @@ NODE24_SINCE = {
     "actions/upload-pages-artifact": 5,
     "actions/deploy-pages": 5,
 }
-PIN = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})\s*#\s*v(\d+)\.(\d+)\.(\d+)\s*$")
+PIN = re.compile(
+    r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})\s*#\s*v(\d+)\.(\d+)\.(\d+)\s*$"
+)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

@@ -69,7 +69,8 @@ if missing:
             + result.stderr[-3000:]
             + "\\nWhat to do: check that this runtime can reach {host} (on Colab:"
             " Runtime > Restart session, then run this cell again), or install it"
-            " yourself and run this cell again:\\n    pip install '" + MLMATH + "' '{myst_nb}'"
+            " yourself and run this cell again:\\n"
+            + "    pip install '" + MLMATH + "' '{myst_nb}'"
         )
     importlib.invalidate_caches()
     print("Installed.")"""
@@ -233,9 +234,10 @@ def _find_group(buttons: list[dict], label: str) -> dict | None:
 def _pdf_link_target(app) -> str:
     """The PDF itself when the site already holds it, else the PDF page (``_pdf/``).
 
-    The page ``_pdf/index.html`` is written by every HTML build (:func:`write_pdf_page`),
-    so the link is never a 404: it offers the PDF once ``make pdf`` put it there, and
-    says how to build it (or where the published one is) until then.
+    The page ``_pdf/index.html`` is written by every HTML build
+    (:func:`write_pdf_page`), so the link is never a 404: it offers the PDF once
+    ``make pdf`` put it there, and says how to build it (or where the published one
+    is) until then.
     """
     target = _pdf_target(app)
     if (Path(app.outdir) / target).is_file():
@@ -312,7 +314,7 @@ HIDDEN_CELLS_ID = "mlmath-hidden-cells"
 
 LIVE_CODE_JS = """
 (() => {
-  const data = document.getElementById("%(id)s");
+  const data = document.getElementById("HIDDEN_CELLS_ID");
   if (!data) return;
   const hidden = JSON.parse(data.textContent);
   let added = false;
@@ -336,7 +338,9 @@ LIVE_CODE_JS = """
   document.addEventListener("click", (event) => {
     if (event.target.closest('[onclick*="initThebe"]')) addHiddenCells();
     if (event.target.closest(".thebelab-restart-button")) {
-      document.querySelectorAll(".mlmath-ran").forEach((c) => c.classList.remove("mlmath-ran"));
+      for (const c of document.querySelectorAll(".mlmath-ran")) {
+        c.classList.remove("mlmath-ran");
+      }
     }
     const run = event.target.closest(".thebelab-run-button");
     const cell = run && run.closest(".cell");
@@ -350,7 +354,7 @@ LIVE_CODE_JS = """
     }
   }, true);
 })();
-""" % {"id": HIDDEN_CELLS_ID}
+""".replace("HIDDEN_CELLS_ID", HIDDEN_CELLS_ID)
 
 
 def _html_code_cells(doctree) -> list:
@@ -379,7 +383,9 @@ def hidden_cells(app, pagename: str, doctree) -> list[dict]:
     hidden = []
     for cell in code:
         if "remove-cell" in cell.metadata.get("tags", []):
-            hidden.append({"before": visible, "code": cell.source, "init": visible == 0})
+            hidden.append(
+                {"before": visible, "code": cell.source, "init": visible == 0}
+            )
         else:
             visible += 1
     in_html = len(_html_code_cells(doctree))
@@ -511,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         print(pdf_name(config))
     elif args.command == "pdf-page":
         pdf = pdf_name(config)
-        print(write_pdf_page(args.outdir, pdf, published_pdf_url(repository(config), pdf)))
+        published = published_pdf_url(repository(config), pdf)
+        print(write_pdf_page(args.outdir, pdf, published))
     else:
         print(repository(config)["notebooks_branch"])
     return 0
