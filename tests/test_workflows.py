@@ -222,3 +222,11 @@ def test_publish_passes_the_commit_to_the_colab_install_cell():
     build = load(WORKFLOW_DIR / "publish.yml")["jobs"]["build"]["steps"]
     step = next(s for s in build if "make html" in s.get("run", ""))
     assert step["env"]["MLMATH_INSTALL_REF"] == "${{ github.sha }}"
+
+
+def test_publish_builds_the_pdf_before_the_html_that_links_to_it():
+    build = load(WORKFLOW_DIR / "publish.yml")["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in build]
+    pdf = next(i for i, run in enumerate(runs) if "make pdf-build" in run)
+    html = next(i for i, run in enumerate(runs) if "make html" in run)
+    assert pdf < html
