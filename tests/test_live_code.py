@@ -103,7 +103,7 @@ def test_live_code_runs_every_cell_of_the_page(site, page):
     ]
     client = NotebookClient(
         nb,
-        timeout=120,
+        timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(ROOT / posixpath.dirname(page))}},
     )
