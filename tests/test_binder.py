@@ -167,6 +167,13 @@ def lab(binder_prefix, tmp_path_factory):
         "MPLCONFIGDIR": str(home / "matplotlib"),
     }
     env.pop("VIRTUAL_ENV", None)
+    # Every cell in the page's DOM (JupyterLab renders only the cells in view by
+    # default), so that the checks below see the whole notebook: a setting of the
+    # test's own user, not of the Binder environment.
+    tracker = home / "config" / "lab" / "user-settings" / "@jupyterlab"
+    tracker = tracker / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
     cmd = [
         binder_prefix / "bin" / "jupyter",
         "lab",
