@@ -4,14 +4,18 @@ Two uses, one source of truth (``_config.yml``):
 
 * a Sphinx extension, registered in ``_config.yml`` under ``sphinx.local_extensions``.
   On every HTML page it (1) points sphinx-book-theme's Colab button at the generated
-  ``.ipynb`` on the notebooks branch (Colab cannot open MyST ``.md``), and (2) adds a
-  page-relative "Download the book (PDF)" link to the download menu and the footer.
-  In the PDF it (3) prints the number of an exercise that the text references, where
-  sphinx-exercise would leave "??";
+  ``.ipynb`` on the notebooks branch (Colab cannot open MyST ``.md``) and the ".ipynb"
+  download at the same notebook in ``_notebooks/``, (2) adds a page-relative
+  "Download the book (PDF)" link to the download menu and the footer (the PDF, or the
+  ``_pdf/index.html`` page every HTML build writes), (3) makes Live Code run the code
+  of the page's hidden (``remove-cell``) cells, and offers no Live Code where there is
+  nothing to run. In the PDF it (4) prints the number of an exercise that the text
+  references, where sphinx-exercise would leave "??";
 * a command line tool, run by ``make notebooks`` (into ``_build/html/_notebooks``)::
 
       python book/_ext/publishing.py notebooks OUTDIR   # write the Colab notebooks
       python book/_ext/publishing.py pdf-name           # mlmath-book.pdf
+      python book/_ext/publishing.py pdf-page SITEDIR   # SITEDIR/_pdf/index.html
       python book/_ext/publishing.py notebooks-branch   # notebooks
 
 The repository URL, branch and path come from ``_config.yml`` (``repository:``); the
