@@ -63,7 +63,8 @@ def _shown(match: re.Match) -> str:
     if role.startswith("glue"):
         body = body.split(":", 1)[0]  # the glued name, without its format
     elif role.startswith("py:"):
-        body = body.removeprefix("~")
+        titled = re.fullmatch(r"(.+?)\s*<[^<>]+>", body)  # `title <target>`
+        body = titled.group(1) if titled else body.removeprefix("~")
     return f"`{body}`"
 
 
