@@ -294,7 +294,7 @@ def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(
                 e => /\\[\\d+\\]/.test(e.textContent));
             }""",
             arg=n_code,
-            timeout=240_000,
+            timeout=600_000,
         )
         errors = panel.locator(
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error'],"
