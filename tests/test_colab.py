@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -77,8 +78,8 @@ def run_notebook(colab, page: str, reach: str) -> tuple[int, nbformat.NotebookNo
         check=True,
         capture_output=True,
     )
-    content = work / "content" / page.replace("/", "-")
-    content.mkdir(parents=True)
+    (work / "content").mkdir(exist_ok=True)
+    content = Path(tempfile.mkdtemp(prefix=page.replace("/", "-"), dir=work / "content"))
     target = content / "notebook.ipynb"
     target.write_bytes((notebooks / f"{page}.ipynb").read_bytes())
     gitconfig = content / ".gitconfig"
