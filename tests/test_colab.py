@@ -79,7 +79,8 @@ def run_notebook(colab, page: str, reach: str) -> tuple[int, nbformat.NotebookNo
         capture_output=True,
     )
     (work / "content").mkdir(exist_ok=True)
-    content = Path(tempfile.mkdtemp(prefix=page.replace("/", "-"), dir=work / "content"))
+    name = page.replace("/", "-")
+    content = Path(tempfile.mkdtemp(prefix=name, dir=work / "content"))
     target = content / "notebook.ipynb"
     target.write_bytes((notebooks / f"{page}.ipynb").read_bytes())
     gitconfig = content / ".gitconfig"
