@@ -290,8 +290,12 @@ def test_binder_page_opens_as_a_notebook_runs_and_reads_like_the_book(
             """(n) => {
               const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
               const prompts = [...p.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-              return prompts.length === n && prompts.every(
-                e => /\\[\\d+\\]/.test(e.textContent));
+              const busy = prompts.some(e => e.textContent.includes("*"));
+              // done: every cell ran, or one failed and Run All stopped there
+              const failed = p.querySelector(
+                "[data-mime-type='application/vnd.jupyter.error']");
+              return !busy && (failed || (prompts.length === n && prompts.every(
+                e => /\\[\\d+\\]/.test(e.textContent))));
             }""",
             arg=n_code,
             timeout=600_000,
