@@ -174,6 +174,14 @@ def lab(binder_prefix, tmp_path_factory):
     tracker = tracker / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
     tracker.write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
+    # The server below serves the clone itself: JupyterLab's autosave must not write
+    # the pages the test opens back into it (a Jupytext round trip re-wraps the YAML).
+    docmanager = tracker.parents[1] / "docmanager-extension"
+    docmanager = docmanager / "plugin.jupyterlab-settings"
+    docmanager.parent.mkdir(parents=True)
+    docmanager.write_text(json.dumps({"autosave": False}), encoding="utf-8")
+    pages = sorted((ROOT / "book").rglob("*.md"))
+    before = {page: page.read_bytes() for page in pages}
     cmd = [
         binder_prefix / "bin" / "jupyter",
         "lab",
@@ -210,6 +218,10 @@ def lab(binder_prefix, tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    changed = [page for page in pages if page.read_bytes() != before[page]]
+    for page in changed:
+        page.write_bytes(before[page])
+    assert not changed, f"JupyterLab wrote into the clone's pages: {changed}"
 
 
 @pytest.fixture(scope="module")
