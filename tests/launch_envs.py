@@ -41,6 +41,13 @@ def python311() -> str:
     return found
 
 
+def _interpreter() -> list[str]:
+    """The interpreter the environments are made from, as a cache-key input: its
+    version and real path (``tests/../.venv/bin/python`` and ``.venv/bin/python`` are
+    one interpreter)."""
+    return [sys.version, os.path.realpath(python311())]
+
+
 def _key(*parts: bytes | str) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -94,7 +101,8 @@ def binder_env(root: Path = ROOT, base: Path = BINDER / "repo2docker-base.txt") 
     one on every use (it is quick, and this way a changed postBuild is always tested).
     """
     files = binder_files(root)
-    inputs = [base.read_bytes(), str(root), sys.version, python311()]
+    # the clone's path is an input: `-e .` installs mlmath from it
+    inputs = [base.read_bytes(), str(root), *_interpreter()]
     inputs += [
         files[n].read_bytes() for n in ("requirements.txt", "runtime.txt") if n in files
     ]
@@ -171,7 +179,8 @@ def pins(names: list[str], root: Path = ROOT) -> list[str]:
 def colab_env(root: Path = ROOT) -> Path:
     """Build (or reuse) the clean Colab-like environment; return its prefix."""
     packages = pins(COLAB_PACKAGES, root)
-    prefix = CACHE / f"colab-{_key(*packages, sys.version, python311())}"
+    # one per clone: each run uninstalls and reinstalls mlmath in it
+    prefix = CACHE / f"colab-{_key(*packages, str(root), *_interpreter())}"
     if (prefix / DONE).exists():
         return prefix
     shutil.rmtree(prefix, ignore_errors=True)
