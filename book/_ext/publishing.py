@@ -270,8 +270,9 @@ def add_page_links(app, pagename: str, templatename: str, context: dict, doctree
             for button in launch["buttons"]:
                 if button.get("text") == "Colab":
                     button["url"] = url
-            if doctree is not None and not _html_code_cells(doctree):
-                # nothing to run (the exercise pages): no Live Code
+            if doctree is not None and not _shown_code(doctree):
+                # nothing to run (the exercise pages; a page whose only cell hides
+                # its input, like the status page's table): no Live Code
                 launch["buttons"] = [
                     b for b in launch["buttons"] if b.get("label") != "launch-thebe"
                 ]
@@ -367,6 +368,21 @@ def _html_code_cells(doctree) -> list:
         node
         for node in doctree.findall(nodes.container)
         if node.get("nb_element") == "cell_code"
+    ]
+
+
+def _shown_code(doctree) -> list:
+    """The code cells whose code the reader sees: those Thebe can run.
+
+    A cell tagged ``remove-input`` shows only its output: Thebe has nothing to run.
+    """
+    return [
+        cell
+        for cell in _html_code_cells(doctree)
+        if any(
+            child.get("nb_element") == "cell_code_source"
+            for child in cell.findall(nodes.container)
+        )
     ]
 
 
