@@ -23,7 +23,10 @@ import json
 import re
 from pathlib import Path
 
+import jupytext
+import nbformat
 import yaml
+from jupyter_core.utils import ensure_async
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
 
@@ -120,7 +123,26 @@ class BookContentsManager(_Jupytext):
         return model
 
     async def save(self, model, path=""):
-        """Save the page without what :meth:`get` added."""
+        """Save the page without what :meth:`get` added.
+
+        A page whose text would not change (the reader ran cells but edited nothing:
+        outputs are not part of a MyST page) is not written at all, so JupyterLab's
+        autosave never re-formats it the way jupytext writes MyST (a
+        ``jupytext_version`` in the front matter, a blank line after ``:tags:``).
+        """
         if self._is_page(model, path) and model.get("content"):
             model = {**model, "content": for_disk(model["content"])}
+            if await self._same_text(model["content"], path):
+                return await self.get(path, content=False)
         return await super().save(model, path)
+
+    async def _same_text(self, nb: dict, path: str) -> bool:
+        """Whether `nb` is the page at `path` as jupytext writes MyST."""
+        if not await ensure_async(self.file_exists(path)):
+            return False
+        on_disk = await super().get(path, content=True, type="notebook")
+
+        def text(notebook: dict) -> str:
+            return jupytext.writes(nbformat.from_dict(notebook), fmt="md:myst")
+
+        return text(on_disk["content"]) == text(nb)
