@@ -115,17 +115,20 @@ def binder_env(root: Path = ROOT, base: Path = BINDER / "repo2docker-base.txt") 
     log = prefix.parent / f"{prefix.name}.log"
     log.write_text(f"Binder environment for {root}\n", encoding="utf-8")
     _run([python311(), "-m", "venv", prefix], log)
+    # --no-compile: Python compiles each module when it is first imported instead
+    # (pip's byte-compiling of JupyterLab, SciPy, ... is minutes on a loaded 2-core
+    # machine, and changes nothing the journeys check)
     pip = [prefix / "bin" / "python", "-m", "pip", "--disable-pip-version-check"]
     # 1. repo2docker's own environment (its conda lock, here with pip)
-    _run([*pip, "install", "-r", base], log)
+    _run([*pip, "install", "--no-compile", "-r", base], log)
     # 2. the repository's requirements file, from the repository root ($REPO_DIR),
     #    as repo2docker runs it: pip install --no-cache-dir -r "binder/requirements.txt"
     if "requirements.txt" in files:
         rel = files["requirements.txt"].relative_to(root)
-        _run([*pip, "install", "-r", rel], log, cwd=root)
+        _run([*pip, "install", "--no-compile", "-r", rel], log, cwd=root)
     # 3. repo2docker's extra step for a Python package without a binder/ folder
     if repo2docker_runs_pip_install_dot(root):
-        _run([*pip, "install", "."], log, cwd=root)
+        _run([*pip, "install", "--no-compile", "."], log, cwd=root)
     (prefix / DONE).write_text("ok\n", encoding="utf-8")
     return prefix
 
@@ -195,6 +198,7 @@ def colab_env(root: Path = ROOT) -> Path:
             "pip",
             "--disable-pip-version-check",
             "install",
+            "--no-compile",
             *packages,
         ],
         log,
