@@ -170,10 +170,19 @@ def test_images_load_and_have_alt_text(visits, page):
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
-def test_pdf_and_launch_links_on_every_chapter_page(visits, page):
+def test_pdf_and_launch_links_on_every_chapter_page(visits, site, page):
     links = visits[page]["links"]
-    assert any(link["href"].endswith(".pdf") and "PDF" in link["text"] + link["label"]
-               for link in links), f"no PDF link on {page}"
+    # the PDF itself, or the PDF page (_pdf/index.html) that a build without the PDF
+    # writes (book/_ext/publishing.py); either way a file of this site, never a 404
+    pdf = [
+        link["href"] for link in links
+        if "PDF" in link["text"] + link["label"]
+        and (link["href"].endswith(".pdf") or link["href"].endswith("_pdf/index.html"))
+    ]
+    assert pdf, f"no PDF link on {page}"
+    for href in pdf:
+        path = site.root / urlparse(href).path.lstrip("/")
+        assert path.is_file(), f"{page}: the PDF link {href} is a 404"
     if "kernelspec:" in (ROOT / f"{page}.md").read_text():
         assert any("mybinder.org" in link["href"] for link in links), page
         assert any("colab.research.google.com" in link["href"] for link in links), page
