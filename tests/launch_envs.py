@@ -94,6 +94,16 @@ def binder_files(root: Path = ROOT) -> dict[str, Path]:
     }
 
 
+def _new_venv(prefix: Path, title: str) -> Path:
+    """A new, empty venv at `prefix` (what was there is removed); return its log."""
+    shutil.rmtree(prefix, ignore_errors=True)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    log = prefix.parent / f"{prefix.name}.log"
+    log.write_text(f"{title}\n", encoding="utf-8")
+    _run([python311(), "-m", "venv", prefix], log)
+    return log
+
+
 def binder_env(root: Path = ROOT, base: Path = BINDER / "repo2docker-base.txt") -> Path:
     """Build (or reuse) the Binder environment; return its prefix.
 
@@ -110,11 +120,7 @@ def binder_env(root: Path = ROOT, base: Path = BINDER / "repo2docker-base.txt") 
     prefix = CACHE / f"binder-{_key(*inputs)}"
     if (prefix / DONE).exists():
         return prefix
-    shutil.rmtree(prefix, ignore_errors=True)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    log = prefix.parent / f"{prefix.name}.log"
-    log.write_text(f"Binder environment for {root}\n", encoding="utf-8")
-    _run([python311(), "-m", "venv", prefix], log)
+    log = _new_venv(prefix, f"Binder environment for {root}")
     # --no-compile: Python compiles each module when it is first imported instead
     # (pip's byte-compiling of JupyterLab, SciPy, ... is minutes on a loaded 2-core
     # machine, and changes nothing the journeys check)
@@ -186,11 +192,7 @@ def colab_env(root: Path = ROOT) -> Path:
     prefix = CACHE / f"colab-{_key(*packages, str(root), *_interpreter())}"
     if (prefix / DONE).exists():
         return prefix
-    shutil.rmtree(prefix, ignore_errors=True)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    log = prefix.parent / f"{prefix.name}.log"
-    log.write_text("Colab-like environment\n", encoding="utf-8")
-    _run([python311(), "-m", "venv", prefix], log)
+    log = _new_venv(prefix, "Colab-like environment")
     _run(
         [
             prefix / "bin" / "python",
