@@ -13,7 +13,7 @@ BUILD  := _build
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: bench test-browser help venv book execute html notebooks pdf pdf-build test lint clean
+.PHONY: bench test-browser help venv book execute html notebooks pdf pdf-build tex-packages test lint clean
 
 # The whole-book PDF: built by xelatex into $(BUILD)/latex, copied into the site.
 PDF_DIR := $(BUILD)/html/_pdf
@@ -88,7 +88,12 @@ pdf-build:
 	@name=$$($(PY) book/_ext/publishing.py pdf-name); \
 	test -s $(BUILD)/latex/$$name || { echo "xelatex did not produce $(BUILD)/latex/$$name"; exit 1; }; \
 	mkdir -p $(PDF_DIR); cp $(BUILD)/latex/$$name $(PDF_DIR)/$$name; \
+	$(PY) book/_ext/publishing.py pdf-page $(BUILD)/html >/dev/null; \
 	echo; echo "The book as a PDF: $(CURDIR)/$(PDF_DIR)/$$name"
+
+# The Debian packages `make pdf` needs (.ci/run installs them when xelatex is missing).
+tex-packages:
+	@echo $(TEX_PACKAGES)
 
 test: venv
 	$(PY) -m pytest

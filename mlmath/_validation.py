@@ -285,6 +285,22 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def as_result_array(value: Any, name: str) -> np.ndarray:
+    """Check what a user callable returned: an array of real numbers.
+
+    Raises
+    ------
+    TypeError
+        If the callable returned something that is not an array of real numbers.
+    """
+    try:
+        return as_float_array(value, name)
+    except TypeError:
+        raise TypeError(
+            f"`{name}` must return an array of real numbers, it returned {value!r:.80}"
+        ) from None
+
+
 def as_result_scalar(value: Any, name: str, *, allow_inf: bool = False) -> float:
     """Check what a user callable returned: one real number, finite unless allowed.
 

@@ -17,6 +17,7 @@ from ._validation import (
     as_array,
     as_float_array,
     as_matrix,
+    as_result_array,
     as_result_scalar,
     check_callable,
     check_rng,
@@ -212,13 +213,7 @@ def numerical_jacobian(
 
 
 def _vector_result(f: Callable, x: np.ndarray) -> np.ndarray:
-    out = f(x)
-    try:
-        value = as_float_array(out, "f")
-    except TypeError:
-        raise TypeError(
-            f"`f` must return an array of real numbers, it returned {out!r:.80}"
-        ) from None
+    value = as_result_array(f(x), "f")
     if not np.all(np.isfinite(value)):
         raise ValueError(f"`f` must return finite values, it returned {value}")
     return np.atleast_1d(value).ravel()

@@ -18,6 +18,7 @@ from scipy.special import expit, logsumexp
 from ._validation import (
     as_array,
     as_float_array,
+    as_result_array,
     as_vector,
     check_bool,
     check_callable,
@@ -49,14 +50,7 @@ def _evaluate(
 
     Values must be finite; a log-density (``log=True``) may also be ``-inf``.
     """
-    out = f(x)
-    try:
-        values = as_float_array(out, name)
-    except TypeError:
-        raise TypeError(
-            f"`{name}` must return an array of real numbers, it returned "
-            f"{out!r:.80}"
-        ) from None
+    values = as_result_array(f(x), name)
     if values.shape != shape:
         raise ValueError(
             f"`{name}` must be vectorised: called on {len(x)} samples it must "
@@ -297,13 +291,7 @@ def importance_sampling(
     n = check_scalar(n, "n", low=2, integer=True)
     rng = check_rng(rng)
     self_normalized = check_bool(self_normalized, "self_normalized")
-    out = sample_q(n, rng)
-    try:
-        x = as_float_array(out, "sample_q")
-    except TypeError:
-        raise TypeError(
-            f"`sample_q` must return an array of real numbers, it returned {out!r:.80}"
-        ) from None
+    x = as_result_array(sample_q(n, rng), "sample_q")
     if not np.all(np.isfinite(x)):
         raise ValueError("`sample_q` returned NaN or infinite samples")
     if x.shape[:1] != (n,):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_book_ch2_ch3 import _number
 
 CH4 = "book/ch4-probability"
 CH5 = "book/ch5-monte-carlo"
@@ -150,12 +151,6 @@ def test_tsne_page_reports_convergence(site):
     assert "a factor of 12 for the first 250 steps" in flat
     assert "[van der Maaten, 2014]" in flat
 
-def _float_after(text: str, pattern: str) -> float:
-    match = re.search(pattern, text)
-    assert match, f"no match for {pattern!r}"
-    return float(match.group(1))
-
-
 def test_optimal_proposal_is_stated_as_a_minimum(site):
     text = site.text(f"{CH5}/importance-sampling")
     assert "minimises" in text and "zero only when" in text
@@ -176,21 +171,21 @@ def test_light_tailed_proposal_weights_stay_below_one(site):
 
 def test_variance_reduction_is_measured(site):
     text = site.text(f"{CH5}/importance-sampling")
-    anti = _float_after(text, r"antithetic, (\d+\.\d) times smaller")
-    cv = _float_after(text, r"the estimated .{1,40}?, (\d+\.\d) times smaller\)")
+    anti = _number(r"antithetic, (\d+\.\d) times smaller", text)
+    cv = _number(r"the estimated .{1,40}?, (\d+\.\d) times smaller\)", text)
     assert anti > 3 and cv > anti
-    assert _float_after(text, r"by a factor\s+(\d+\.\d) and the control variate") > 10
+    assert _number(r"by a factor\s+(\d+\.\d) and the control variate", text) > 10
 
 
 def test_snis_delta_method_overstates_at_small_n(site):
     text = site.text(f"{CH5}/importance-sampling")
-    assert _float_after(text, r"overstate the bias by a factor (\d\.\d\d)") > 1
-    assert _float_after(text, r"and the variance by\s+(\d\.\d\d)") > 1
+    assert _number(r"overstate the bias by a factor (\d\.\d\d)", text) > 1
+    assert _number(r"and the variance by\s+(\d\.\d\d)", text) > 1
 
 
 def test_coupling_flow_density_integrates_to_one_and_beats_gaussian(site):
     text = site.text(f"{CH5}/normalizing-flows")
-    total = _float_after(text, r"it integrates to (\d\.\d{4}) \(the mass")
+    total = _number(r"it integrates to (\d\.\d{4}) \(the mass", text)
     assert abs(total - 1) < 0.01
     m = re.search(
         r"likelihood is\s+(\d\.\d{3}) nats per point against (\d\.\d{3})", text

@@ -174,10 +174,19 @@ def test_images_load_and_have_alt_text(visits, page):
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
-def test_pdf_and_launch_links_on_every_chapter_page(visits, page):
+def test_pdf_and_launch_links_on_every_chapter_page(visits, site, page):
     links = visits[page]["links"]
-    assert any(link["href"].endswith(".pdf") and "PDF" in link["text"] + link["label"]
-               for link in links), f"no PDF link on {page}"
+    # the PDF itself, or the PDF page (_pdf/index.html) that a build without the PDF
+    # writes (book/_ext/publishing.py); either way a file of this site, never a 404
+    pdf = [
+        link["href"] for link in links
+        if "PDF" in link["text"] + link["label"]
+        and (link["href"].endswith(".pdf") or link["href"].endswith("_pdf/index.html"))
+    ]
+    assert pdf, f"no PDF link on {page}"
+    for href in pdf:
+        path = site.root / urlparse(href).path.lstrip("/")
+        assert path.is_file(), f"{page}: the PDF link {href} is a 404"
     if "kernelspec:" in (ROOT / f"{page}.md").read_text():
         assert any("mybinder.org" in link["href"] for link in links), page
         assert any("colab.research.google.com" in link["href"] for link in links), page
@@ -216,3 +225,20 @@ def test_screenshots_light_and_dark(browser, base_url):
         finally:
             visit.close()
     assert (ARTIFACTS / "ch1-pagerank-dark.png").stat().st_size > 10_000
+
+
+def test_vect_is_bold_for_greek_letters_too(browser, base_url):
+    """\\vect renders as the notation page says: bold, Greek letters included.
+
+    The math is typeset when the site is built, so this reads the glyphs the served
+    notation page draws for its ``N(\\vect{\\mu}, \\Sigma)``.
+    """
+    visit = Visit(browser, f"{base_url}/book/notation.html")
+    glyphs = visit.page.evaluate(
+        r"""() => [...document.querySelectorAll('mjx-container[data-latex]')]
+               .filter(m => m.dataset.latex.includes('\\vect{\\mu}'))
+               .map(m => [...m.querySelectorAll('[data-mml-node=TeXAtom] use')]
+                   .map(u => u.getAttribute('xlink:href') || u.getAttribute('href')))"""
+    )
+    visit.close()
+    assert glyphs and all(g and all("TEX-B" in h for h in g) for g in glyphs), glyphs

@@ -80,8 +80,10 @@ def tex_packages() -> str:
     return " ".join(match.group(1).replace("\\\n", " ").split())
 
 
+# Skipped only outside CI: .ci/run installs TeX Live when xelatex is missing, so on CI
+# a missing xelatex fails (in `make pdf-build`) instead of skipping.
 needs_tex = pytest.mark.skipif(
-    shutil.which("xelatex") is None,
+    shutil.which("xelatex") is None and not os.environ.get("CI"),
     reason=f"xelatex is not installed: apt-get install {tex_packages()}",
 )
 

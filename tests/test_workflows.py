@@ -164,3 +164,69 @@ def test_workflows_install_the_tex_packages_the_makefile_names(path):
     assert "texlive-xetex" in wanted
     listed = set(load(path)["env"]["TEX_PACKAGES"].split())
     assert listed == wanted | {"poppler-utils"}
+
+
+# The first major of each action whose action.yml declares `runs.using: node24` (for the
+# composite upload-pages-artifact: that pins an upload-artifact that does), read in each
+# action's repository at the tag pinned (2026-11-29). GitHub removed Node 20 from its
+# runners in September 2026; older majors run on a forced Node 24 with a warning.
+NODE24_SINCE = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/cache": 5,
+    "actions/upload-artifact": 6,
+    "actions/download-artifact": 7,
+    "actions/upload-pages-artifact": 5,
+    "actions/deploy-pages": 5,
+}
+PIN = re.compile(
+    r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})\s*#\s*v(\d+)\.(\d+)\.(\d+)\s*$"
+)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_a_node24_major_pinned_by_sha_with_its_version(path):
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if "uses:" in line]
+    assert lines
+    for line in lines:
+        match = PIN.search(line)
+        assert match, f"not pinned as `owner/name@<sha> # vX.Y.Z`: {line.strip()}"
+        action, major = match.group(1), int(match.group(3))
+        assert action in NODE24_SINCE, f"{action}: check its action.yml, add it here"
+        assert major >= NODE24_SINCE[action], f"{action} v{major} runs on node20"
+
+
+def test_one_sha_per_action_across_the_workflows():
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOWS:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if match := PIN.search(line):
+                pins.setdefault(match.group(1), set()).add(match.group(2))
+    assert pins and all(len(shas) == 1 for shas in pins.values()), pins
+
+
+def test_dependabot_keeps_actions_and_pip_pins_current():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert config["version"] == 2
+    updates = {(u["package-ecosystem"], u.get("directory")) for u in config["updates"]}
+    assert ("github-actions", "/") in updates
+    assert ("pip", "/") in updates and ("pip", "/binder") in updates
+    proc = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.dependabot",
+         str(ROOT / ".github" / "dependabot.yml")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_publish_passes_the_commit_to_the_colab_install_cell():
+    build = load(WORKFLOW_DIR / "publish.yml")["jobs"]["build"]["steps"]
+    step = next(s for s in build if "make html" in s.get("run", ""))
+    assert step["env"]["MLMATH_INSTALL_REF"] == "${{ github.sha }}"
+
+
+def test_publish_builds_the_pdf_before_the_html_that_links_to_it():
+    build = load(WORKFLOW_DIR / "publish.yml")["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in build]
+    pdf = next(i for i, run in enumerate(runs) if "make pdf-build" in run)
+    html = next(i for i, run in enumerate(runs) if "make html" in run)
+    assert pdf < html
