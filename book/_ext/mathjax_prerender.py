@@ -3,8 +3,8 @@
 MathJax 3 typesetting in the browser was most of a chapter page's cost on a phone: about
 780 kB of JavaScript to download and compile, then 2.5-5 s of main-thread work (at
 Lighthouse's 4x-slower mobile CPU) typesetting 50-90 formulas. Here the same MathJax
-(the copy ``sphinx-mathjax-offline`` serves, with the book's ``mathjax3_config``: TeX
-packages, macros, assistive MathML) runs once per build in V8 (the ``mini-racer`` wheel:
+(the copy in the ``sphinx-mathjax-offline`` package, with the book's
+``mathjax3_config``: TeX packages, macros, assistive MathML) runs once per build in V8 (the ``mini-racer`` wheel:
 no Node.js needed) with MathJax's own non-browser DOM (``adaptors/liteDOM``). Each page
 gets:
 
@@ -15,6 +15,10 @@ gets:
   ``<body>`` (MathJax's ``fontCache: "global"``), and MathJax's small SVG stylesheet;
 * no MathJax configuration or loader script (on pages without math either; TeX
   delimiters left in a page's text outside code are a build warning).
+
+The package is installed for its copy of MathJax only; it is not a Sphinx extension of
+the book, so its 24 MB of MathJax files are not copied into the site (no page loads
+them).
 
 SVG rather than CHTML: pre-rendered CHTML draws each glyph from one of ~10 webfonts
 (60-150 kB a page), and every font that arrives lays the page out again; measured in
@@ -58,7 +62,7 @@ _EQNO = re.compile(r'^\s*(<span class="eqno">.*?</span>)', re.S)
 _MYST_ROLE = re.compile(r"\{[a-z][a-z0-9_:-]*\}`")
 _MATHJAX_SCRIPTS = re.compile(
     r"[ \t]*<script>window\.MathJax = .*?</script>\n?"
-    r"|[ \t]*<script[^>]*src=\"[^\"]*_static/mathjax/[^\"]*\"[^>]*></script>\n?"
+    r"|[ \t]*<script[^>]*src=\"[^\"]*(?:mathjax|MathJax)[^\"]*\"[^>]*></script>\n?"
 )
 
 #: Run in V8 after MathJax's startup: typeset a list of [tex, display] pairs into SVG,
@@ -101,7 +105,7 @@ var __mlmathRender = async function (items) {
 
 
 class MathJaxInV8:
-    """MathJax 3 (the files sphinx-mathjax-offline serves) running in one V8 context."""
+    """MathJax 3 (the copy in the sphinx-mathjax-offline package) in one V8 context."""
 
     def __init__(self, mathjax_dir: Path, config: dict):
         from py_mini_racer import MiniRacer
@@ -133,8 +137,6 @@ class MathJaxInV8:
             "startup": {"typeset": False},
             "svg": svg,
         }
-        # no menu, no DOM: the options that only matter in a browser are dropped
-        setup.get("options", {}).pop("enableMenu", None)
         self.ctx.eval(
             f"var __SRC = {json.dumps(sources)}; var MathJax = {json.dumps(setup)};"
         )
@@ -160,7 +162,7 @@ class MathJaxInV8:
 
 
 def mathjax_dir() -> Path:
-    """MathJax's files, as sphinx-mathjax-offline serves them."""
+    """MathJax's files, from the sphinx-mathjax-offline package (no network needed)."""
     import importlib
 
     module = importlib.import_module("sphinx-mathjax-offline")

@@ -7,9 +7,6 @@ all in Chromium, at phone and desktop width, light and dark.
   in this stack, and declaring a ``const`` twice is a console error on every page:
   duplicates (same file or inline body, same attributes) are dropped from each page's
   script list before it is rendered.
-* MathJax is served by the site (sphinx-mathjax-offline) but loaded as the components
-  the book needs (``mathjax3_config.loader`` in ``_config.yml``) from ``startup.js``
-  instead of the 1.16 MB ``tex-chtml.js`` bundle, most of which is the formula menu.
 * :func:`fix_page_html` edits each rendered page (see there): no Font Awesome
   JavaScript, accessible names that match what is shown, a valid bibliography list.
 * :func:`trim_icon_font` keeps, of Font Awesome's 2,000 icons, the few the site shows:
@@ -113,12 +110,6 @@ def wrap_page_renderer(app):
     templates.render = render_fixed
 
 
-def load_mathjax_components(app, config):
-    """Serve MathJax's loader (startup.js), not the whole tex-chtml.js bundle."""
-    if str(config.mathjax_path).endswith("mathjax/tex-chtml.js"):
-        config.mathjax_path = "mathjax/startup.js"
-
-
 #: one Font Awesome icon rule of the theme's stylesheet: selectors, then its glyph
 _ICON_RULE = re.compile(
     r'((?:\.fa-[a-z0-9-]+:{1,2}(?:before|after),?)+)\{content:"\\([0-9a-f]+)"\}'
@@ -188,9 +179,8 @@ def trim_icon_font(app, exception):
 
 def setup(app):
     """Register the handlers late, after every extension has added its scripts."""
-    app.connect("config-inited", load_mathjax_components, priority=900)
     app.connect("builder-inited", wrap_page_renderer, priority=900)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
-    # after sphinx-mathjax-offline and the theme have copied their files
+    # after the theme has copied its files
     app.connect("build-finished", trim_icon_font, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
