@@ -47,11 +47,21 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        elif tag == "mjx-container":
+            # math typeset at build time (book/_ext/mathjax_prerender.py): its text is
+            # the TeX it came from, delimited as Sphinx writes it, not the SVG/MathML
+            self._skip += 1
+            attrs = dict(attrs)
+            tex = attrs.get("data-latex", "")
+            if attrs.get("display") == "true":
+                self.parts.append(tex if tex.startswith("\\begin{") else f"\\[{tex}\\]")
+            else:
+                self.parts.append(f"\\({tex}\\)")
         elif tag in self.BLOCK:
             self.parts.append(" ")
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._skip:
+        if tag in ("script", "style", "mjx-container") and self._skip:
             self._skip -= 1
         elif tag in self.BLOCK:
             self.parts.append(" ")
