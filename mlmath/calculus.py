@@ -912,8 +912,8 @@ def attention_gradients(
     .. math::
 
         \begin{aligned}
-        \bar V &= P^\top \bar O, \quad \bar P = \bar O V^\top, \quad
-        \bar S_{ij} = P_{ij}\Big(\bar P_{ij} - \sum_k \bar P_{ik} P_{ik}\Big), \\
+        \bar V &= P^\top \bar O, \quad \bar P = \bar O V^\top, \\
+        \bar S_{ij} &= P_{ij}\Big(\bar P_{ij} - \sum_k \bar P_{ik} P_{ik}\Big), \\
         \bar Q &= \bar S K / \sqrt{d_k}, \quad \bar K = \bar S^\top Q / \sqrt{d_k}.
         \end{aligned}
 
