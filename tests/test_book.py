@@ -56,7 +56,7 @@ def test_every_public_name_is_linked_from_a_chapter_and_documented(site):
         module = getattr(mlmath, name).__module__  # mlmath.linalg: book/api/linalg
         target = f"{module}.{name}"
         page = "book/api" + ("" if module == "mlmath" else "/" + module.split(".")[1])
-        assert f'id="{target}"' in site.html(page), f"{target} is not documented on {page}"
+        assert f'id="{target}"' in site.html(page), f"{target} not documented on {page}"
         link = f"{page.split('/')[-1]}.html#{target}"
         assert link in chapters, f"no chapter links to {target} ({link})"
 

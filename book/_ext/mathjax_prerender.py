@@ -4,9 +4,9 @@ MathJax 3 typesetting in the browser was most of a chapter page's cost on a phon
 780 kB of JavaScript to download and compile, then 2.5-5 s of main-thread work (at
 Lighthouse's 4x-slower mobile CPU) typesetting 50-90 formulas. Here the same MathJax
 (the copy in the ``sphinx-mathjax-offline`` package, with the book's
-``mathjax3_config``: TeX packages, macros, assistive MathML) runs once per build in V8 (the ``mini-racer`` wheel:
-no Node.js needed) with MathJax's own non-browser DOM (``adaptors/liteDOM``). Each page
-gets:
+``mathjax3_config``: TeX packages, macros, assistive MathML) runs once per build in V8
+(the ``mini-racer`` wheel: no Node.js needed) with MathJax's own non-browser DOM
+(``adaptors/liteDOM``). Each page gets:
 
 * every ``span.math`` / ``div.math`` replaced by MathJax's SVG output
   (``<mjx-container jax="SVG">``), with its hidden ``<mjx-assistive-mml>`` MathML for
