@@ -1,8 +1,9 @@
 """Every page as a reader sees it: on a 390 px phone and a 1366 px desktop, light, dark.
 
-One headless Chromium (Debian's, driven by Playwright; every request leaving 127.0.0.1
-is blocked) loads every page of the book four times (390 and 1366 px wide, light and
-dark) and measures, after MathJax has typeset it (``tests/reader_measure.js``):
+Headless Chromium (Debian's, driven by Playwright; every request leaving 127.0.0.1 is
+blocked; two browsers side by side, each on half of the pages) loads every page of the
+book at 390 and 1366 px wide, reads it in light and in dark mode, and measures
+(``tests/reader_measure.js``):
 
 * the mobile navigation: the visible "site navigation" button opens the chapter list
   (pydata-sphinx-theme 0.17 broke it: pydata/pydata-sphinx-theme#2451);
@@ -254,6 +255,11 @@ def _focus_walk(page, stops: int = 30) -> tuple[list[dict], bool]:
     return report, wrapped
 
 
+#: Chromium processes the sweep runs side by side, each on its share of the pages (the
+#: work is Chromium's: two keep both cores of a 2-core CI machine busy)
+SWEEP_WORKERS = int(os.environ.get("MLMATH_SWEEP_WORKERS", "2"))
+
+
 @pytest.fixture(scope="module")
 def sweep(site, base_url):  # noqa: F811
     """Every page at both widths and modes: {(width, mode): {page: data}}."""
@@ -262,13 +268,32 @@ def sweep(site, base_url):  # noqa: F811
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from concurrent.futures import ThreadPoolExecutor
 
     axe = axe_script()
-    results: dict = {}
     progress = ROOT / "test-artifacts" / "reader-progress.jsonl"
     progress.parent.mkdir(exist_ok=True)
     progress.write_text("")
+    shares = [PAGES[i::SWEEP_WORKERS] for i in range(SWEEP_WORKERS)]
+    with ThreadPoolExecutor(SWEEP_WORKERS) as pool:  # one Playwright per thread
+        parts = list(
+            pool.map(lambda pages: _sweep(base_url, axe, pages, progress), shares)
+        )
+    results: dict = {config: {} for config in CONFIGS}
+    for part in parts:
+        for config, by_page in part.items():
+            results[config].update(by_page)
+    for config in results:  # in the order of the table of contents
+        results[config] = {p: results[config][p] for p in PAGES}
+    _write_summary(results, site)
+    return results
+
+
+def _sweep(root_url: str, axe: Path, pages: list[str], progress: Path) -> dict:
+    """Measure `pages` in one Chromium: {(width, mode): {page: data}}."""
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (PHONE, DESKTOP):
@@ -286,9 +311,9 @@ def sweep(site, base_url):  # noqa: F811
             page = context.new_page()
             for mode in MODES:
                 results[(width, mode)] = {}
-            for name in PAGES:
+            for name in pages:
                 try:
-                    page.goto(f"{base_url}/{name}.html", wait_until="load")
+                    page.goto(f"{root_url}/{name}.html", wait_until="load")
                     _typeset(page)
                 except Exception as exc:  # reported by every check of this page
                     for mode in MODES:
@@ -322,7 +347,6 @@ def sweep(site, base_url):  # noqa: F811
                     log.write(json.dumps(entry) + "\n")
             context.close()
         browser.close()
-    _write_summary(results, site)
     return results
 
 
