@@ -45,8 +45,8 @@ def chapters() -> list[tuple[str, str]]:
     found = []
     for part in toc["parts"]:
         for chapter in part["chapters"]:
-            if "sections" not in chapter:
-                continue  # back matter (the bibliography)
+            if not chapter["file"].endswith("/index"):
+                continue  # back matter (notation, API reference, bibliography, ...)
             text = (ROOT / f"{chapter['file']}.md").read_text(encoding="utf-8")
             title = re.search(r"^# (.+)$", text, re.MULTILINE).group(1).strip()
             found.append((Path(chapter["file"]).parent.name, title))
