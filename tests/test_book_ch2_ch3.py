@@ -154,7 +154,8 @@ def test_admm_page(site):
     adaptive = admm_lasso(A, b, 0.5)
     assert f"converges in {adaptive.n_iter} iterations" in text
     assert re.search(
-        r"consensus ADMM converges in \d+ iterations \(its result says converged\)",
+        r"consensus ADMM converges to the centralised solution in \d+ iterations "
+        r"\(its result says converged\)",
         text,
     )
     assert "Boyd et al., 2011" in text
