@@ -273,19 +273,15 @@ def _check_no_math_left(pagename: str, text: str) -> None:
 
 def wrap_page_renderer(app):
     """Pass every page the HTML builder renders through :func:`prerender_page`."""
-    templates = getattr(app.builder, "templates", None)
-    if app.builder.format != "html" or templates is None:
-        return
-    render = templates.render
+    from site_fixes import render_through  # book/_ext, as this module
 
-    def render_typeset(template: str, context: dict) -> str:
-        text = render(template, context)
+    def typeset(text: str, template: str, context: dict) -> str:
         pagename = context.get("pagename")
         if not pagename or not template.endswith(".html"):
             return text
         return prerender_page(app, pagename, text)
 
-    templates.render = render_typeset
+    render_through(app, typeset)
 
 
 def close_engine(app, exception):

@@ -97,17 +97,26 @@ def fix_page_html(text: str) -> str:
     return _BIBLIO_ENTRY.sub(r'\1role="listitem"', text)
 
 
-def wrap_page_renderer(app):
-    """Pass every page the HTML builder renders through :func:`fix_page_html`."""
+def render_through(app, fix) -> None:
+    """Pass what the HTML builder's templates render through a page fix.
+
+    ``fix(text, template, context)`` returns the edited text. Used by the extensions
+    that edit whole pages: this one and ``mathjax_prerender``.
+    """
     templates = getattr(app.builder, "templates", None)
     if app.builder.format != "html" or templates is None:
         return
     render = templates.render
 
     def render_fixed(template: str, context: dict) -> str:
-        return fix_page_html(render(template, context))
+        return fix(render(template, context), template, context)
 
     templates.render = render_fixed
+
+
+def wrap_page_renderer(app):
+    """Pass every page the HTML builder renders through :func:`fix_page_html`."""
+    render_through(app, lambda text, template, context: fix_page_html(text))
 
 
 #: one Font Awesome icon rule of the theme's stylesheet: selectors, then its glyph
