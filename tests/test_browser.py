@@ -66,6 +66,21 @@ def browser():
         browser.close()
 
 
+#: The page's math is laid out: typeset when the site was built (book/_static/
+#: mlmath-site.js then sets mlmathMathReady, once the displays that scroll are marked),
+#: or by a MathJax running in the page (a build without mathjax_prerender, such as the
+#: one the reader checks are shown failing on).
+MATH_READY = """() => window.mlmathMathReady
+    || (window.MathJax && MathJax.startup && MathJax.startup.promise)"""
+
+
+def wait_for_math(page) -> None:
+    """Until the page's formulas are laid out (see MATH_READY)."""
+    page.wait_for_function(
+        f"() => !document.querySelector('.math') || ({MATH_READY})()", timeout=20_000)
+    page.evaluate(MATH_READY)
+
+
 class Visit:
     """Load one page offline and record what went wrong."""
 
@@ -102,11 +117,7 @@ class Visit:
             self.failed.append(f"{response.url} (HTTP {response.status})")
 
     def wait_for_math(self) -> None:
-        self.page.wait_for_function(
-            "() => !window.MathJax || (window.MathJax.startup &&"
-            " window.MathJax.startup.promise)", timeout=15_000)
-        self.page.evaluate(
-            "() => window.MathJax && window.MathJax.startup.promise")
+        wait_for_math(self.page)
 
     def close(self) -> None:
         self.context.close()

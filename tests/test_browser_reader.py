@@ -32,7 +32,12 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from test_book import toc_pages
-from test_browser import CHROMIUM, CHROMIUM_ARGS, base_url  # noqa: F401  (fixture)
+from test_browser import (  # noqa: F401  (base_url: a fixture)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    base_url,
+    wait_for_math,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -114,21 +119,6 @@ def axe_script() -> Path:
     head = script.read_text(encoding="utf-8")[:200]
     assert f"axe v{AXE_VERSION}" in head, f"{script} is not axe-core {AXE_VERSION}"
     return script
-
-
-#: the page's math is laid out: typeset when the site was built (mlmath-site.js sets
-#: mlmathMathReady), or by a MathJax running in the page (a build without
-#: mathjax_prerender, such as the one the checks are shown failing on)
-_MATH_READY = """() => window.mlmathMathReady
-    || (window.MathJax && MathJax.startup && MathJax.startup.promise)"""
-
-
-def _typeset(page) -> None:
-    page.wait_for_function(
-        f"() => !document.querySelector('.math') || ({_MATH_READY})()",
-        timeout=20_000,
-    )
-    page.evaluate(_MATH_READY)
 
 
 def _visible_links(page, selector: str) -> int:
@@ -314,7 +304,7 @@ def _sweep(root_url: str, axe: Path, pages: list[str], progress: Path) -> dict:
             for name in pages:
                 try:
                     page.goto(f"{root_url}/{name}.html", wait_until="load")
-                    _typeset(page)
+                    wait_for_math(page)
                 except Exception as exc:  # reported by every check of this page
                     for mode in MODES:
                         results[(width, mode)][name] = {
@@ -638,6 +628,6 @@ def browser_page_for_notation(site, base_url):  # noqa: F811
             re.compile(r"^(?!http://127\.0\.0\.1[:/]|data:)"), lambda r: r.abort()
         )
         page.goto(f"{base_url}/book/notation.html")
-        _typeset(page)
+        wait_for_math(page)
         yield page
         browser.close()
