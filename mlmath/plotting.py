@@ -40,9 +40,9 @@ def use_book_style() -> None:
 
     Opaque backgrounds keep figures readable in the site's dark mode and in the PDF;
     a fixed ``svg.hashsalt`` and no metadata dates make two builds give identical
-    pages. Every text is ``FONT_SIZE`` points (math text's sub- and superscripts are
-    70 % of that) and the default figure is narrower than ``MAX_FIGURE_WIDTH``, so
-    that figure text is at least about 9 px on a 390 px phone.
+    pages. Every text is ``FONT_SIZE`` points and the default figure is narrower than
+    ``MAX_FIGURE_WIDTH``, so that labels, ticks and legends are at least about 9 px on
+    a 390 px phone; math text's sub- and superscripts are 70 % of that (about 6.4 px).
 
     Examples
     --------
